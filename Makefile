@@ -1,0 +1,39 @@
+# The README's two commands: `make run` and `make test`. Both need only Python 3.11+:
+# uv is bootstrapped into .tools from PyPI, then installs the locked environment into .venv.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint bench openapi clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	touch $@
+
+run: $(VENV)/.synced
+	$(VENV)/bin/studio up
+
+test: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.synced
+	$(VENV)/bin/python -m bench.gateway
+
+openapi: $(VENV)/.synced
+	$(VENV)/bin/studio openapi
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""The one way every deployable builds its FastAPI app: error envelope, request context, logs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from contracts.errors import ErrorEnvelope, install_error_handlers
+from contracts.requestctx import RequestContextMiddleware
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | None
+
+# Every route documents the envelope for the statuses it can answer besides success.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 404, 413, 422, 429, 500, 502, 503, 504)
+}
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    version: str
+    details: dict[str, Any] = {}
+
+
+def create_app(
+    *,
+    name: str,
+    version: str,
+    description: str,
+    max_body_bytes: int,
+    lifespan: Lifespan = None,
+) -> FastAPI:
+    app = FastAPI(
+        title=name,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+    return app

@@ -1,0 +1,155 @@
+"""The one error envelope every deployable answers with (../shared/docs/api-map.md).
+
+`detail` is always a string because the app renders it into the page; `error` carries the
+machine-readable code and the request id. A 5xx never carries an exception's text.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from contracts.requestctx import current_request_id
+
+log = logging.getLogger("contracts.errors")
+
+STATUS_CODES: dict[int, str] = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    416: "RANGE_NOT_SATISFIABLE",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
+}
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+    timestamp: str
+    request_id: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    detail: str
+    error: ErrorInfo
+
+
+class ApiError(Exception):
+    """An expected failure with a status and a message fit to show a person."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code or STATUS_CODES.get(status, "ERROR")
+        self.details = details
+        self.headers = headers or {}
+
+
+def envelope_bytes(
+    status: int, detail: str, code: str | None = None, details: dict[str, Any] | None = None
+) -> bytes:
+    body = {
+        "detail": detail,
+        "error": {
+            "code": code or STATUS_CODES.get(status, "ERROR"),
+            "message": detail,
+            "details": details,
+            "timestamp": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "request_id": current_request_id(),
+        },
+    }
+    if status == 429 and details and "retryAfter" in details:
+        body["retryAfter"] = details["retryAfter"]
+    return orjson.dumps(body)
+
+
+def error_response(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(
+        envelope_bytes(status, detail, code, details),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    """One readable sentence for the first problem, and a JSON-safe list of all of them."""
+    clean = [{"field": _loc(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in errors]
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "Malformed JSON body", clean
+    if not clean:
+        return "Invalid request", clean
+    first = clean[0]
+    message = f"{first['field']}: {first['message']}"
+    if len(clean) > 1:
+        message += f" (and {len(clean) - 1} more)"
+    return message, clean
+
+
+async def _api_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(
+        exc.status, exc.detail, code=exc.code, details=exc.details, headers=exc.headers
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "Request failed"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "Not found"
+    return error_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    message, errors = validation_message(list(exc.errors()))
+    return error_response(422, message, details={"errors": errors})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

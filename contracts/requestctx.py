@@ -1,0 +1,121 @@
+"""Per-request context as a pure ASGI middleware: request id, body size limit, last-resort 500.
+
+Pure ASGI rather than BaseHTTPMiddleware because it sits on every request of the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("access")
+
+_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def incoming_request_id(value: str | None) -> str:
+    """Keep a caller's id when it is safe to log and forward; otherwise make one."""
+    if value and _SAFE_ID.match(value):
+        return value
+    return uuid.uuid4().hex
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Imported here: errors imports this module for current_request_id.
+        from contracts.errors import envelope_bytes
+
+        raw_id = None
+        length: int | None = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                raw_id = value.decode("latin-1")
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else None
+        request_id = incoming_request_id(raw_id)
+        token = _request_id.set(request_id)
+        started = time.perf_counter()
+        status_holder = [500]
+        response_started = False
+        id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status_holder[0] = message["status"]
+                message["headers"] = [*message.get("headers", []), id_header]
+            await send(message)
+
+        async def send_error(status: int, detail: str) -> None:
+            body = envelope_bytes(status, detail)
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+        limit = self.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            if length is not None and length > limit:
+                await send_error(413, f"Request body exceeds the limit of {limit} bytes")
+                return
+            await self.app(scope, limited_receive, send_with_id)
+        except BodyTooLarge:
+            if not response_started:
+                await send_error(413, f"Request body exceeds the limit of {limit} bytes")
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not response_started:
+                await send_error(500, "Internal server error")
+        finally:
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status_holder[0],
+                extra={
+                    "status": status_holder[0],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            _request_id.reset(token)

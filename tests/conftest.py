@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import embedded_mongo
+
+
+@pytest.fixture(scope="session")
+def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real MongoDB wire-protocol server: MONGODB_URL when set, else an embedded nx-27017."""
+    if url := os.environ.get("MONGODB_URL"):
+        yield url
+        return
+    data_dir: Path = tmp_path_factory.mktemp("mongo")
+    with embedded_mongo(data_dir) as url:
+        yield url
