@@ -7,6 +7,7 @@ machine-readable code and the request id. A 5xx never carries an exception's tex
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,7 +115,7 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def validation_message(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+def validation_message(errors: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, str]]]:
     """One readable sentence for the first problem, and a JSON-safe list of all of them."""
     clean = [{"field": _loc(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in errors]
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -145,8 +146,10 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    message, errors = validation_message(list(exc.errors()))
-    return error_response(422, message, details={"errors": errors})
+    message, errors = validation_message(exc.errors())
+    # A body that is not JSON at all is a syntax error (400), not a semantic one (422).
+    status = 400 if any(e.get("type") == "json_invalid" for e in exc.errors()) else 422
+    return error_response(status, message, details={"errors": errors})
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,0 +1,88 @@
+"""The gateway: projects in MongoDB; validates and forwards media work to the services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from contracts.app import create_app
+from contracts.logs import configure_logging
+from contracts.storage import build_storage
+from gateway import health, media
+from gateway.clients import ServiceClient
+from gateway.db import Database
+from gateway.metrics import Metrics, MetricsMiddleware
+from gateway.projects import routes as projects
+from gateway.projects.store import ProjectStore
+from gateway.settings import GatewaySettings
+from gateway.state import GatewayState, Services
+
+VERSION = "0.1.0"
+
+
+def _services(settings: GatewaySettings) -> Services:
+    def client(name: str, url: str, read_timeout: float) -> ServiceClient:
+        return ServiceClient(
+            name,
+            url,
+            connect_timeout=settings.service_connect_timeout,
+            read_timeout=read_timeout,
+            retries=settings.service_retries,
+        )
+
+    return Services(
+        script=client("script", settings.script_service_url, settings.script_timeout),
+        audio=client("audio", settings.audio_service_url, settings.audio_timeout),
+        image=client("image", settings.image_service_url, settings.image_timeout),
+        video=client("video", settings.video_service_url, settings.video_timeout),
+    )
+
+
+def build_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level, access_log=settings.access_log)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.mongodb_url, settings.mongodb_db)
+        services = _services(settings)
+        await db.ensure_indexes()
+        app.state.gateway = GatewayState(
+            settings=settings,
+            db=db,
+            storage=build_storage(settings),
+            services=services,
+            projects=ProjectStore(db),
+        )
+        try:
+            yield
+        finally:
+            for service in services.all():
+                await service.aclose()
+            await db.close()
+
+    app = create_app(
+        name="gateway",
+        version=VERSION,
+        description="AI video studio gateway: projects in MongoDB, media work done by services.",
+        max_body_bytes=settings.max_body_bytes,
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["X-Total-Count", "Link", "X-Request-ID", "Content-Range"],
+        max_age=600,
+    )
+    app.include_router(projects.router)
+    app.include_router(media.router)
+    app.include_router(health.router)
+    app.include_router(metrics.router())
+    return app

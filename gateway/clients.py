@@ -1,0 +1,142 @@
+"""HTTP clients for the four services: pooled, with explicit timeouts and bounded, safe retries.
+
+Retries happen only where repeating cannot do harm: the connection was never made, or the service
+said 429/503 (it did not take the request). Every failure becomes a 502/503/504 whose `detail`
+names the service; a service's own 4xx (bad input it detected) is passed through as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from contracts.errors import ApiError
+from contracts.requestctx import current_request_id
+
+log = logging.getLogger("gateway.clients")
+
+PASSED_THROUGH = {400, 404, 409, 413, 415, 422}
+RETRY_STATUSES = {429, 503}
+MAX_RETRY_AFTER = 10.0
+
+
+class Retryable(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"status {response.status_code}")
+        self.response = response
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER) if value else None
+    except ValueError:
+        return None
+
+
+def _upstream_detail(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return detail if isinstance(detail, str) else None
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        retries: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.retries = retries
+        self.http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            transport=transport,
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Retryable) and (after := _retry_after(exc.response)) is not None:
+            return after
+        return float(wait_exponential(multiplier=0.2, max=2.0)(state))
+
+    async def _send(
+        self, method: str, path: str, json: Any, params: Mapping[str, Any] | None
+    ) -> httpx.Response:
+        headers = {"x-request-id": current_request_id() or ""}
+        response = await self.http.request(method, path, json=json, params=params, headers=headers)
+        if response.status_code in RETRY_STATUSES:
+            raise Retryable(response)
+        return response
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Call the service and return its JSON body, or raise an ApiError naming the service."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda e: isinstance(e, httpx.ConnectError | Retryable)),
+            stop=stop_after_attempt(self.retries),
+            wait=self._wait,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self._send(method, path, json, params)
+        except Retryable as exc:
+            after = _retry_after(exc.response)
+            headers = {"Retry-After": str(int(after or 5))}
+            busy = "is busy" if exc.response.status_code == 429 else "is unavailable"
+            raise ApiError(503, f"The {self.name} service {busy}", headers=headers) from None
+        except httpx.TimeoutException:
+            raise ApiError(504, f"The {self.name} service timed out") from None
+        except httpx.TransportError as exc:
+            log.warning("%s service unreachable: %s", self.name, type(exc).__name__)
+            raise ApiError(503, f"The {self.name} service is unavailable") from None
+        return self._result(response)
+
+    def _result(self, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status < 300:
+            try:
+                return response.json()
+            except ValueError:
+                raise ApiError(502, f"The {self.name} service returned invalid JSON") from None
+        detail = _upstream_detail(response)
+        if status in PASSED_THROUGH and detail:
+            raise ApiError(status, detail)
+        log.warning("%s service answered %s", self.name, status)
+        raise ApiError(502, f"The {self.name} service failed (status {status})")
+
+    async def health(self) -> dict[str, Any]:
+        response = await self.http.get("/health", timeout=2.0)
+        response.raise_for_status()
+        body = response.json()
+        return body if isinstance(body, dict) else {}
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,57 @@
+"""Liveness, readiness (database, storage and each service) and a summary for people."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from gateway.state import GatewayState, get_state
+
+router = APIRouter(tags=["health"])
+State = Annotated[GatewayState, Depends(get_state)]
+CHECK_TIMEOUT = 3.0
+
+
+async def _check(coro: Any) -> dict[str, Any]:
+    try:
+        details = await asyncio.wait_for(coro, CHECK_TIMEOUT)
+    except TimeoutError:
+        return {"status": "down", "reason": "timed out"}
+    except Exception as exc:
+        # The exception's class is enough for an operator; its text may carry internals.
+        return {"status": "down", "reason": type(exc).__name__}
+    out = {"status": "ok"}
+    if isinstance(details, dict):
+        out.update({k: v for k, v in details.items() if k in ("version", "details")})
+    return out
+
+
+async def components(state: GatewayState) -> dict[str, dict[str, Any]]:
+    names = ["database", "storage"] + [s.name for s in state.services.all()]
+    checks = [state.db.ping(), state.storage.ping()] + [s.health() for s in state.services.all()]
+    results = await asyncio.gather(*(_check(c) for c in checks))
+    return dict(zip(names, results, strict=True))
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/health/ready")
+async def ready(state: State) -> JSONResponse:
+    parts = await components(state)
+    ok = all(p["status"] == "ok" for p in parts.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "components": parts}, 200 if ok else 503
+    )
+
+
+@router.get("/health")
+async def health(state: State) -> dict[str, Any]:
+    parts = await components(state)
+    ok = all(p["status"] == "ok" for p in parts.values())
+    return {"status": "ok" if ok else "degraded", "service": "gateway", "components": parts}

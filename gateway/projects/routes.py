@@ -1,0 +1,101 @@
+"""`/projects`: JSON Server semantics for the app and the integration guide's CRUD."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from contracts.project import Project, ProjectFields
+from gateway.body import json_object
+from gateway.projects.query import parse_list_query
+from gateway.projects.store import ProjectStore
+from gateway.state import get_projects
+
+router = APIRouter(tags=["projects"])
+Store = Annotated[ProjectStore, Depends(get_projects)]
+
+# The body is read by hand (unknown fields are kept, PATCH must see only what was sent), so the
+# schema is declared for the OpenAPI document only.
+PROJECT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": ProjectFields.model_json_schema()}},
+    }
+}
+
+
+def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status, headers, media_type="application/json")
+
+
+def _links(request: Request, page: int, per_page: int, total: int) -> str | None:
+    """JSON Server's Link header: first/prev/next/last, only when the page splits the list."""
+    last = max((total + per_page - 1) // per_page, 1)
+    if total <= per_page and page == 1:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("_page", "page")]
+    key = (
+        "page"
+        if "page" in request.query_params and "_page" not in request.query_params
+        else "_page"
+    )
+    base = str(request.url.replace(query=""))
+
+    def link(target: int, rel: str) -> str:
+        return f'<{base}?{urlencode([*params, (key, str(target))])}>; rel="{rel}"'
+
+    parts = [link(1, "first")]
+    if page > 1:
+        parts.append(link(page - 1, "prev"))
+    if page < last:
+        parts.append(link(page + 1, "next"))
+    parts.append(link(last, "last"))
+    return ", ".join(parts)
+
+
+@router.get("/projects", response_model=list[Project])
+async def list_projects(request: Request, store: Store) -> Response:
+    query = parse_list_query(request.query_params.multi_items())
+    items, total = await store.list(query)
+    headers: dict[str, str] = {}
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+        expose = ["X-Total-Count"]
+        if query.page is not None and query.per_page is not None:
+            expose.append("Link")
+            if link := _links(request, query.page, query.per_page, total):
+                headers["Link"] = link
+        headers["Access-Control-Expose-Headers"] = ", ".join(expose)
+    return _json(items, headers=headers)
+
+
+@router.get("/projects/{project_id}", response_model=Project)
+async def get_project(project_id: str, store: Store) -> Response:
+    return _json(await store.get(project_id))
+
+
+@router.post("/projects", status_code=201, response_model=Project, openapi_extra=PROJECT_BODY)
+async def create_project(request: Request, store: Store) -> Response:
+    project = await store.create(await json_object(request))
+    location = str(request.url_for("get_project", project_id=project["id"]))
+    return _json(project, 201, {"Location": location})
+
+
+@router.put("/projects/{project_id}", response_model=Project, openapi_extra=PROJECT_BODY)
+async def put_project(project_id: str, request: Request, store: Store) -> Response:
+    return _json(await store.update(project_id, await json_object(request)))
+
+
+@router.patch("/projects/{project_id}", response_model=Project, openapi_extra=PROJECT_BODY)
+async def patch_project(project_id: str, request: Request, store: Store) -> Response:
+    return _json(await store.update(project_id, await json_object(request)))
+
+
+@router.delete("/projects/{project_id}", status_code=204)
+async def delete_project(project_id: str, store: Store) -> Response:
+    await store.delete(project_id)
+    return Response(status_code=204)
