@@ -1,0 +1,1 @@
+"""Text-to-speech providers behind one interface (`TtsProvider`), chosen by settings."""
