@@ -82,7 +82,8 @@ class ServiceClient:
     async def _send(
         self, method: str, path: str, json: Any, params: Mapping[str, Any] | None
     ) -> httpx.Response:
-        headers = {"x-request-id": current_request_id() or ""}
+        request_id = current_request_id()
+        headers = {"x-request-id": request_id} if request_id else {}
         response = await self.http.request(method, path, json=json, params=params, headers=headers)
         if response.status_code in RETRY_STATUSES:
             raise Retryable(response)
