@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from pymongo import MongoClient
+
+from studio.mongo import start_embedded
 
 
 def free_port() -> int:
@@ -47,37 +47,8 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
 @contextlib.contextmanager
 def embedded_mongo(data_dir: Path) -> Iterator[str]:
     """Start nx-27017 (a MongoDB wire-protocol server on SQLite) and yield its URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("nx-27017")),
-            "--data-dir",
-            str(data_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-file",
-            str(data_dir / "nx.log"),
-            "--pid-file",
-            str(data_dir / "nx.pid"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"mongodb://127.0.0.1:{port}"
+    proc, url = start_embedded(data_dir, "127.0.0.1", free_port())
     try:
-        client: MongoClient[dict[str, object]] = MongoClient(url, serverSelectionTimeoutMS=500)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.admin.command("ping")
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("nx-27017 did not start") from None
-                time.sleep(0.1)
-        client.close()
         yield url
     finally:
         proc.terminate()
