@@ -1,0 +1,66 @@
+"""docker-compose.yml cannot be run here (no Docker engine), so its structure is checked instead."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+from studio.stack import DEPLOYABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def settings_class(factory: str) -> type[BaseSettings]:
+    package = factory.partition(":")[0].rsplit(".", 1)[0]
+    module = importlib.import_module(f"{package}.settings")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseSettings)
+        and value.__module__ == module.__name__
+    ]
+    assert len(classes) == 1, f"{package}.settings must hold exactly one settings class"
+    return classes[0]
+
+
+def test_every_deployable_and_mongo_7_are_present() -> None:
+    services = COMPOSE["services"]
+    assert set(services) == {"mongo", *(name for name, _, _ in DEPLOYABLES)}
+    assert services["mongo"]["image"] == "mongo:7"
+    assert "healthcheck" in services["mongo"]
+    assert set(COMPOSE["volumes"]) == {"mongo_data", "media"}
+
+
+@pytest.mark.parametrize(("name", "factory", "offset"), DEPLOYABLES)
+def test_service_build_port_environment_and_health(name: str, factory: str, offset: int) -> None:
+    service = COMPOSE["services"][name]
+    args = service["build"]["args"]
+    assert args["APP"] == factory
+    assert int(args["PORT"]) == 8000 + offset
+    assert (ROOT / service["build"]["dockerfile"]).is_file()
+    assert f":{8000 + offset}/health" in " ".join(service["healthcheck"]["test"])
+    assert "media:/media" in service["volumes"]
+    fields = set(settings_class(factory).model_fields)
+    for variable in service["environment"]:
+        assert variable.lower() in fields, f"{name}: {variable} is not a setting"
+
+
+def test_gateway_waits_for_healthy_dependencies_and_reaches_them_by_name() -> None:
+    gateway = COMPOSE["services"]["gateway"]
+    assert gateway["ports"] == ["8000:8000"]
+    conditions = {dep: cond["condition"] for dep, cond in gateway["depends_on"].items()}
+    assert conditions == {
+        dep: "service_healthy" for dep in ("mongo", "script", "audio", "image", "video")
+    }
+    env = gateway["environment"]
+    assert env["MONGODB_URL"] == "mongodb://mongo:27017"
+    for name, _, offset in DEPLOYABLES:
+        if name != "gateway":
+            assert env[f"{name.upper()}_SERVICE_URL"] == f"http://{name}:{8000 + offset}"
