@@ -103,41 +103,55 @@ def _phrases(words: Sequence[WordTiming]) -> list[list[WordTiming]]:
 def _chunks(
     phrase: list[WordTiming], layout: _Layout, max_cue_seconds: float
 ) -> list[list[WordTiming]]:
-    """Greedy packing of one phrase into cues, breaking after a clause when one is near."""
+    """Greedy packing of one phrase into cues; on overflow, cut after a late comma if any."""
     chunks: list[list[WordTiming]] = []
     current: list[WordTiming] = []
     for word in phrase:
         candidate = [*current, word]
         too_long = bool(current) and word.end - current[0].start > max_cue_seconds
-        if current and (too_long or not layout.fits(candidate)):
+        if not current or not (too_long or not layout.fits(candidate)):
+            current = candidate
+            continue
+        # Only a comma past the middle: an early cut would leave a thin cue.
+        clause = max(
+            (j for j in range(len(current) - 1) if _ends_clause(current[j].word)), default=-1
+        )
+        carried = [*current[clause + 1 :], word]
+        if clause >= len(current) // 2 and layout.fits(carried):
+            chunks.append(current[: clause + 1])
+            current = carried
+        else:
             chunks.append(current)
             current = [word]
-            continue
-        current = candidate
     if current:
         chunks.append(current)
-    return _prefer_clause_breaks(chunks, layout, max_cue_seconds)
+    if len(chunks) >= 2:
+        chunks[-2:] = _balance_tail(chunks[-2], chunks[-1], layout)
+    return chunks
 
 
-def _prefer_clause_breaks(
-    chunks: list[list[WordTiming]], layout: _Layout, max_cue_seconds: float
+def _text_length(words: Sequence[WordTiming]) -> int:
+    return sum(len(_clean(w.word)) for w in words) + max(0, len(words) - 1)
+
+
+def _balance_tail(
+    head: list[WordTiming], tail: list[WordTiming], layout: _Layout
 ) -> list[list[WordTiming]]:
-    """Move a chunk's tail after its last comma to the next chunk, and rescue lone words."""
-    for i in range(len(chunks) - 1):
-        head, tail = chunks[i], chunks[i + 1]
-        clause = max((j for j in range(len(head) - 1) if _ends_clause(head[j].word)), default=-1)
-        # Only when the comma is past the middle: an early break would leave a thin cue.
-        if clause >= len(head) // 2:
-            moved = head[clause + 1 :] + tail
-            if layout.fits(moved) and moved[-1].end - moved[0].start <= max_cue_seconds:
-                chunks[i], chunks[i + 1] = head[: clause + 1], moved
-    for i in range(1, len(chunks)):
-        head, tail = chunks[i - 1], chunks[i]
-        if len(tail) == 1 and len(head) >= 3:
-            moved = [head[-1], *tail]
-            if layout.fits(moved):
-                chunks[i - 1], chunks[i] = head[:-1], moved
-    return [c for c in chunks if c]
+    """A phrase's last cue should not be a scrap ("river."): move words back into it."""
+    if _text_length(tail) * 2 >= _text_length(head):
+        return [head, tail]
+    best = (abs(_text_length(head) - _text_length(tail)), 0)
+    for moved in range(1, len(head)):
+        new_head, new_tail = head[:-moved], head[-moved:] + tail
+        if not layout.fits(new_tail):
+            break
+        gap = abs(_text_length(new_head) - _text_length(new_tail))
+        # A cut after a comma is worth a few characters of imbalance.
+        gap -= 8 if _ends_clause(new_head[-1].word) else 0
+        if gap < best[0]:
+            best = (gap, moved)
+    moved = best[1]
+    return [head[: len(head) - moved], head[len(head) - moved :] + tail]
 
 
 def _join_short(
