@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.project import Language, VideoType
 
@@ -119,7 +120,9 @@ class BriefRequest(BaseModel):
     @model_validator(mode="after")
     def _has_subject(self) -> BriefRequest:
         if not self.title.strip() and not self.description.strip():
-            raise ValueError("title and description are both empty: give at least one")
+            raise PydanticCustomError(
+                "empty_subject", "title and description are both empty: give at least one"
+            )
         return self
 
 
@@ -131,9 +134,15 @@ class ScriptRequest(BriefRequest):
     @model_validator(mode="after")
     def _room_per_section(self) -> ScriptRequest:
         if self.duration and self.duration < self.nb_section * MIN_SECONDS_PER_SECTION:
-            raise ValueError(
-                f"duration of {self.duration:g} s is too short for {self.nb_section} sections:"
-                f" allow at least {MIN_SECONDS_PER_SECTION} s per section"
+            raise PydanticCustomError(
+                "duration_too_short",
+                "duration of {duration} s is too short for {nb_section} sections:"
+                " allow at least {minimum} s per section",
+                {
+                    "duration": f"{self.duration:g}",
+                    "nb_section": self.nb_section,
+                    "minimum": MIN_SECONDS_PER_SECTION,
+                },
             )
         return self
 

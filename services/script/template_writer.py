@@ -1,0 +1,238 @@
+"""The offline default provider: a deterministic writer built from per-language sentence banks.
+
+It is a template writer and says so (`provider: "template"`): it knows nothing about the topic
+beyond its name and keywords, so it writes a well-formed, honest scaffold for the chosen video
+type (hook, one point per scene, sign-off) that fills the requested speaking time. Every bank holds
+roughly 500 distinct words per video type and language; longer scripts (beyond about 3 minutes)
+reuse sentences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from dataclasses import dataclass, field
+
+from services.script.brief import Brief
+from services.script.pacing import count_words
+from services.script.phrasebook import Kind, KindBank, Phrasebook, phrasebook, visuals
+from services.script.placeholders import fill
+from services.script.writer import Draft, Scene
+
+MAX_DERIVED_KEYWORDS = 5
+MAX_HASHTAGS = 5
+# A point reused in a long list gets a different shot, so the pictures do not repeat.
+_SHOT_VARIANTS = (
+    "",
+    ", seen in close-up",
+    ", wide establishing shot",
+    ", at dusk with long shadows",
+)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class _Slot:
+    """What one scene is about: its opening sentence, its own sentences and its picture."""
+
+    lead: str
+    body: list[str]
+    picture: str
+    point_id: str | None = None
+
+
+@dataclass
+class _Section:
+    head: list[str] = field(default_factory=list)
+    middle: list[str] = field(default_factory=list)
+    tail: list[str] = field(default_factory=list)
+    words: int = 0
+
+    def add(self, part: list[str], sentence: str) -> None:
+        part.append(sentence)
+        self.words += count_words(sentence)
+
+    def text(self) -> str:
+        return " ".join([*self.head, *self.middle, *self.tail])
+
+
+class TemplateWriter:
+    provider = "template"
+    model: str | None = None
+
+    async def write_script(self, brief: Brief) -> Draft:
+        return await asyncio.to_thread(compose_script, brief)
+
+    async def write_description(self, brief: Brief) -> str:
+        return await asyncio.to_thread(compose_description, brief)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _kind(brief: Brief) -> Kind:
+    return brief.type_video or "GENERAL"
+
+
+def _quote(book: Phrasebook, text: str) -> str:
+    # Quoting keeps any topic grammatical inside a sentence in every language (no article or
+    # gender agreement to guess).
+    return f"{book.quotes[0]}{text}{book.quotes[1]}"
+
+
+def _slots(brief: Brief, book: Phrasebook, rng: random.Random) -> list[_Slot]:
+    kind = _kind(brief)
+    bank = book.kinds[kind]
+    pictures = visuals()
+    topic = _quote(book, brief.topic)
+    slots: list[_Slot] = []
+    if kind == "X_THINGS_TO_DO":
+        # The caller's keywords are the things to do; generic advice fills the rest.
+        for keyword in brief.keywords[: brief.nb_section]:
+            values = {"item": _quote(book, keyword), "topic": topic}
+            slots.append(
+                _Slot(
+                    lead=fill(book.item_lead, {"n": len(slots) + 1, "item": keyword}),
+                    body=[fill(text, values) for text in book.item_body],
+                    picture=fill(pictures.item, {"item": keyword}),
+                )
+            )
+    remaining = brief.nb_section - len(slots)
+    points = list(bank.points)
+    if kind == "GENERAL":
+        # Explanations have a natural order (basics before examples): pick, don't shuffle.
+        if remaining < len(points):
+            points = [points[i] for i in sorted(rng.sample(range(len(points)), remaining))]
+    else:
+        rng.shuffle(points)
+    for offset in range(remaining):
+        repeat, index = divmod(offset, len(points))
+        point = points[index]
+        shot = _SHOT_VARIANTS[repeat % len(_SHOT_VARIANTS)]
+        slots.append(
+            _Slot(
+                lead=fill(point.lead, {"n": len(slots) + 1, "topic": topic}),
+                body=[fill(text, {"topic": topic}) for text in point.body],
+                picture=pictures.kinds[kind][point.id] + shot,
+                point_id=point.id,
+            )
+        )
+    return slots
+
+
+def _spare_sentences(
+    brief: Brief, book: Phrasebook, bank: KindBank, rng: random.Random, slots: list[_Slot]
+) -> list[str]:
+    """Sentences any scene may borrow to reach its length: bridges, then unused points."""
+    topic = _quote(book, brief.topic)
+    in_use = {slot.point_id for slot in slots}
+    spare = [fill(text, {"topic": topic}) for text in book.bridges]
+    for point in bank.points:
+        if point.id not in in_use:
+            spare.extend(fill(text, {"topic": topic}) for text in point.body)
+    rng.shuffle(spare)
+    return spare
+
+
+def _closer(current: int, extra: int, budget: float) -> bool:
+    return abs(current + extra - budget) < abs(current - budget)
+
+
+def compose_script(brief: Brief) -> Draft:
+    book = phrasebook(brief.language)
+    kind = _kind(brief)
+    bank = book.kinds[kind]
+    rng = random.Random(brief.seed())  # noqa: S311 - variety, not secrecy
+    slots = _slots(brief, book, rng)
+    count = len(slots)
+    topic = _quote(book, brief.topic)
+    intro = [fill(text, {"topic": topic, "count": count}) for text in bank.intro]
+    outro = [fill(text, {"topic": topic}) for text in bank.outro]
+    spare = _spare_sentences(brief, book, bank, rng, slots)
+    keyword_items = kind == "X_THINGS_TO_DO"
+    line_offset = rng.randrange(len(book.keyword_lines))
+    used: set[str] = set()
+    written = 0
+    scenes: list[Scene] = []
+    for i, slot in enumerate(slots):
+        budget = (brief.target_words - written) / (count - i)
+        section = _Section()
+        # The hook, the point's lead and the sign-off are always said; the rest fills the time.
+        if i == 0:
+            if brief.style:
+                section.add(section.head, book.tones[brief.style])
+            section.add(section.head, intro[0])
+        section.add(section.middle, slot.lead)
+        sign_off = outro[-1] if i == count - 1 else None
+        if sign_off:
+            section.words += count_words(sign_off)
+        # The point's first sentence, then the scene's keyword, then the rest of the point.
+        optional = [(section.middle, text) for text in slot.body]
+        if brief.keywords and not keyword_items:
+            keyword = _quote(book, brief.keywords[i % len(brief.keywords)])
+            line = book.keyword_lines[(line_offset + i) % len(book.keyword_lines)]
+            filled = fill(line, {"keyword": keyword, "topic": topic})
+            optional.insert(1, (section.middle, filled))
+        if i == 0:
+            optional += [(section.head, text) for text in intro[1:]]
+        if sign_off:
+            optional += [(section.tail, text) for text in outro[:-1]]
+        optional += [(section.middle, text) for text in spare]
+        for part, text in optional:
+            if section.words >= budget:
+                break
+            if text not in used and _closer(section.words, count_words(text), budget):
+                section.add(part, text)
+                used.add(text)
+        # Long scripts outgrow the bank: reuse sentences, never twice in one scene.
+        recycle = [*slot.body, *spare]
+        while section.words < budget and recycle:
+            text = recycle.pop(0)
+            in_scene = text in section.middle
+            if not in_scene and _closer(section.words, count_words(text), budget):
+                section.add(section.middle, text)
+        if sign_off:
+            section.tail.append(sign_off)
+        written += section.words
+        picture = f"{slot.picture}, evoking the idea of {brief.topic}"
+        scenes.append(Scene(narration=section.text(), image_prompt=picture))
+    title = brief.title or fill(bank.title, {"topic": brief.topic, "count": count})
+    keywords = list(brief.keywords) or _derived_keywords(brief, book, bank)
+    description = fill(bank.video_description, {"topic": topic, "count": count})
+    tags = ["#" + "".join(w[:1].upper() + w[1:] for w in _WORD.findall(k)) for k in keywords]
+    video_description = f"{description}\n\n{' '.join(tags[:MAX_HASHTAGS])}"
+    return Draft(title, scenes, keywords, video_description)
+
+
+def _derived_keywords(brief: Brief, book: Phrasebook, bank: KindBank) -> list[str]:
+    found: list[str] = []
+    for word in _WORD.findall(f"{brief.topic} {brief.description}".lower()):
+        content = len(word) >= 4 and not word.isdigit() and word not in book.stopwords
+        if content and word not in found:
+            found.append(word)
+    return found[:MAX_DERIVED_KEYWORDS] + [k for k in bank.kind_keywords if k not in found]
+
+
+def _duration_text(book: Phrasebook, seconds: float) -> str:
+    if seconds < 90:
+        return fill(book.duration_units["seconds"], {"n": round(seconds)})
+    return fill(book.duration_units["minutes"], {"n": round(seconds / 60)})
+
+
+def compose_description(brief: Brief) -> str:
+    book = phrasebook(brief.language)
+    bank = book.kinds[_kind(brief)]
+    sentences = [fill(bank.context, {"topic": _quote(book, brief.topic)})]
+    if brief.duration_s > 0:
+        duration = _duration_text(book, brief.duration_s)
+        sentences.append(fill(book.duration_sentence, {"duration": duration}))
+    if brief.style:
+        sentences.append(fill(book.tone_sentence, {"tone": book.tone_names[brief.style]}))
+    if brief.keywords:
+        keywords = ", ".join(_quote(book, k) for k in brief.keywords)
+        sentences.append(fill(book.keywords_sentence, {"keywords": keywords}))
+    if brief.inspirations:
+        count = len(brief.inspirations)
+        sentences.append(fill(book.inspirations_sentence, {"count": count}))
+    return " ".join(sentences)
