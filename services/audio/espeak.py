@@ -1,7 +1,8 @@
 """espeak-ng through ctypes: PCM samples plus the exact time each word starts.
 
-The library keeps global state and is not thread-safe, so every call runs in one dedicated
-worker thread: requests queue there and the event loop never blocks.
+The library keeps global state and is not thread-safe, so every call in the process runs in
+one dedicated worker thread: requests queue there and the event loop never blocks. One
+synthesis is fast (about 45 ms for a minute of speech), so a queue costs little.
 """
 
 from __future__ import annotations
@@ -138,18 +139,17 @@ class _Library:
 
 
 class EspeakEngine:
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
-        self._library: _Library | None = None
+    """espeak-ng's state is process-wide, so every engine shares one library and one thread,
+    even when one process holds several apps (tests, the benchmark)."""
 
-    def _synthesize(self, text: str, voice: str, rate: int, pitch: int) -> RawSpeech:
-        if self._library is None:
-            self._library = _Library()
-        return self._library.synthesize(text, voice, rate, pitch)
+    _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
+    _library: _Library | None = None
 
-    def synthesize_blocking(self, text: str, voice: str, rate: int, pitch: int) -> RawSpeech:
-        """For callers already off the event loop (the benchmark); still on the one thread."""
-        return self._executor.submit(self._synthesize, text, voice, rate, pitch).result()
+    @classmethod
+    def _synthesize(cls, text: str, voice: str, rate: int, pitch: int) -> RawSpeech:
+        if cls._library is None:
+            cls._library = _Library()
+        return cls._library.synthesize(text, voice, rate, pitch)
 
     async def synthesize(self, text: str, voice: str, rate: int, pitch: int) -> RawSpeech:
         loop = asyncio.get_running_loop()
@@ -160,6 +160,3 @@ class EspeakEngine:
     async def warm_up(self) -> None:
         """Load the library and its data at start-up rather than on the first request."""
         await self.synthesize("ready", "en-us", DEFAULT_RATE_WPM, DEFAULT_PITCH)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)

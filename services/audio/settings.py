@@ -34,7 +34,8 @@ class AudioSettings(StorageSettings):
     audio_http_timeout_seconds: float = Field(default=60.0, gt=0)
     audio_http_attempts: int = Field(default=3, ge=1, le=10)
     audio_http_max_backoff_seconds: float = Field(default=10.0, ge=0)
-    audio_provider_deadline_seconds: float = Field(default=300.0, gt=0)
+    # Under the gateway's 120 s client timeout, so it hears our 504 rather than its own.
+    audio_provider_deadline_seconds: float = Field(default=100.0, gt=0)
 
     audio_openai_api_key: str | None = Field(default=None, repr=False)
     audio_openai_base_url: str = "https://api.openai.com/v1"

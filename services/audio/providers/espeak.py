@@ -27,9 +27,9 @@ def espeak_pitch(pitch: float) -> int:
 class EspeakProvider:
     name: AudioProvider = "espeak"
 
-    def __init__(self, settings: AudioSettings, engine: EspeakEngine | None = None) -> None:
+    def __init__(self, settings: AudioSettings) -> None:
         self.settings = settings
-        self.engine = engine or EspeakEngine()
+        self.engine = EspeakEngine()
 
     def voices(self) -> list[Voice]:
         return [espeak_voice(v, lang).voice for lang in LANGUAGES for v in VOICE_IDS]
@@ -63,4 +63,5 @@ class EspeakProvider:
         )
 
     async def aclose(self) -> None:
-        self.engine.close()
+        """The espeak-ng thread is shared by the whole process and outlives one app."""
+        return None
