@@ -91,6 +91,7 @@ def cloud_voice(
             language=language,
             gender=GENDERS[voice_id],
             provider=provider,
-            description=f"{label} voice {engine_voice!r} speaking {_LANGUAGE_NAMES[language]}.",
+            description=f"{label} voice {engine_voice!r} speaking {_LANGUAGE_NAMES[language]}; "
+            "speed is honoured, pitch is not adjustable with this provider.",
         ),
     )
