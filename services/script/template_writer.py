@@ -44,9 +44,13 @@ class _Slot:
 
 @dataclass
 class _Section:
+    """One scene's sentences by place: tone line, hook, the point, closing lines, sign-off."""
+
+    tone: list[str] = field(default_factory=list)
     head: list[str] = field(default_factory=list)
     middle: list[str] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)
+    closing: list[str] = field(default_factory=list)
     words: int = 0
 
     def add(self, part: list[str], sentence: str) -> None:
@@ -54,7 +58,7 @@ class _Section:
         self.words += count_words(sentence)
 
     def text(self) -> str:
-        return " ".join([*self.head, *self.middle, *self.tail])
+        return " ".join([*self.tone, *self.head, *self.middle, *self.tail, *self.closing])
 
 
 class TemplateWriter:
@@ -150,6 +154,7 @@ def compose_script(brief: Brief) -> Draft:
     intro = [fill(text, {"topic": topic, "count": count}) for text in bank.intro]
     outro = [fill(text, {"topic": topic}) for text in bank.outro]
     spare = _spare_sentences(brief, book, bank, rng, slots)
+    reserve = [fill(text, {"topic": topic}) for point in bank.points for text in point.body]
     keyword_items = kind == "X_THINGS_TO_DO"
     line_offset = rng.randrange(len(book.keyword_lines))
     used: set[str] = set()
@@ -158,25 +163,25 @@ def compose_script(brief: Brief) -> Draft:
     for i, slot in enumerate(slots):
         budget = (brief.target_words - written) / (count - i)
         section = _Section()
-        # The hook, the point's lead and the sign-off are always said; the rest fills the time.
-        if i == 0:
-            if brief.style:
-                section.add(section.head, book.tones[brief.style])
-            section.add(section.head, intro[0])
         section.add(section.middle, slot.lead)
-        sign_off = outro[-1] if i == count - 1 else None
-        if sign_off:
-            section.words += count_words(sign_off)
-        # The point's first sentence, then the scene's keyword, then the rest of the point.
-        optional = [(section.middle, text) for text in slot.body]
+        # By priority: hook, sign-off and tone, then the point's first sentence, the scene's
+        # keyword, the rest of the point, more opening and closing lines, borrowed sentences.
+        optional: list[tuple[list[str], str]] = []
+        if i == 0:
+            optional.append((section.head, intro[0]))
+        if i == count - 1:
+            optional.append((section.closing, outro[-1]))
+        if i == 0 and brief.style:
+            optional.append((section.tone, book.tones[brief.style]))
+        optional += [(section.middle, text) for text in slot.body]
         if brief.keywords and not keyword_items:
             keyword = _quote(book, brief.keywords[i % len(brief.keywords)])
             line = book.keyword_lines[(line_offset + i) % len(book.keyword_lines)]
             filled = fill(line, {"keyword": keyword, "topic": topic})
-            optional.insert(1, (section.middle, filled))
+            optional.insert(len(optional) - len(slot.body) + 1, (section.middle, filled))
         if i == 0:
             optional += [(section.head, text) for text in intro[1:]]
-        if sign_off:
+        if i == count - 1:
             optional += [(section.tail, text) for text in outro[:-1]]
         optional += [(section.middle, text) for text in spare]
         for part, text in optional:
@@ -185,15 +190,16 @@ def compose_script(brief: Brief) -> Draft:
             if text not in used and _closer(section.words, count_words(text), budget):
                 section.add(part, text)
                 used.add(text)
-        # Long scripts outgrow the bank: reuse sentences, never twice in one scene.
-        recycle = [*slot.body, *spare]
-        while section.words < budget and recycle:
-            text = recycle.pop(0)
-            in_scene = text in section.middle
-            if not in_scene and _closer(section.words, count_words(text), budget):
+        # Long scripts outgrow the bank: reuse sentences, first those not yet in this scene,
+        # and only when a single scene runs for minutes, the scene's own ones again.
+        recycle = [*slot.body, *spare, *reserve]
+        fresh = [text for text in recycle if text not in section.middle]
+        rounds = 1 + int(budget // max(1, sum(count_words(text) for text in recycle)))
+        for text in fresh + recycle * rounds:
+            if section.words >= budget:
+                break
+            if _closer(section.words, count_words(text), budget):
                 section.add(section.middle, text)
-        if sign_off:
-            section.tail.append(sign_off)
         written += section.words
         picture = f"{slot.picture}, evoking the idea of {brief.topic}"
         scenes.append(Scene(narration=section.text(), image_prompt=picture))
