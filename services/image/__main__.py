@@ -1,0 +1,22 @@
+"""`python -m services.image`: serve on IMAGE_HOST:IMAGE_PORT (default 127.0.0.1:8003)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from services.image.settings import ImageSettings
+
+
+def main() -> None:
+    settings = ImageSettings()
+    uvicorn.run(
+        "services.image.app:build_app",
+        factory=True,
+        host=settings.image_host,
+        port=settings.image_port,
+        log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    main()
