@@ -1,0 +1,165 @@
+"""FFmpeg command lines: one per segment, then the join, the mux and the thumbnail.
+
+Segments are encoded with identical x264 settings and each starts on a keyframe, so the concat
+demuxer joins them with `-c copy`: the only encode of every frame is its segment's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.video.ffmpeg import filter_path
+from services.video.motion import Move, motion_filter
+from services.video.timeline import Plan, Segment
+
+# Tags the frames so the encoder writes BT.709 into the stream (players assume 601 otherwise).
+BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+# PPM canvases are full-range RGB: converted to limited-range BT.709 YUV once per segment.
+TO_YUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+
+
+@dataclass(frozen=True)
+class Encoding:
+    preset: str
+    crf: int
+    fps: int
+    threads: int
+
+    def args(self) -> list[str]:
+        return [
+            "-c:v",
+            "libx264",
+            "-preset",
+            self.preset,
+            "-crf",
+            str(self.crf),
+            "-threads",
+            str(self.threads),
+            "-g",
+            str(self.fps * 4),
+            "-pix_fmt",
+            "yuv420p",
+            "-colorspace",
+            "bt709",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-color_range",
+            "tv",
+        ]
+
+
+@dataclass(frozen=True)
+class Subtitles:
+    ass: Path
+    fonts_dir: Path | None
+
+    def filter(self, offset_seconds: float) -> str:
+        fonts = f":fontsdir={filter_path(self.fonts_dir)}" if self.fonts_dir else ""
+        burn = f"subtitles=filename={filter_path(self.ass)}{fonts}"
+        if not offset_seconds:
+            return burn
+        # The ASS file holds the whole video's times: shift this segment's frames into place.
+        return f"setpts=PTS+{offset_seconds:.6f}/TB,{burn},setpts=PTS-STARTPTS"
+
+
+def segment_args(
+    segment: Segment,
+    plan: Plan,
+    *,
+    canvases: list[Path],
+    moves: list[Move | None],
+    size: tuple[int, int],
+    transition: str,
+    subtitles: Subtitles | None,
+    encoding: Encoding,
+    out: Path,
+) -> list[str]:
+    inputs: list[str] = []
+    chains: list[str] = []
+    for j, scene in enumerate(segment.scenes):
+        clip = plan.clips[scene]
+        inputs += ["-i", str(canvases[scene])]
+        motion = motion_filter(
+            moves[scene],
+            offset=segment.start - clip.first,
+            frames=segment.frames,
+            clip_frames=clip.length,
+            size=size,
+            fps=plan.fps,
+        )
+        chains.append(f"[{j}:v]{TO_YUV},{motion}[s{j}]")
+    if len(segment.scenes) == 2:
+        seconds = segment.frames / plan.fps
+        chains.append(f"[s0][s1]xfade=transition={transition}:duration={seconds:.6f}:offset=0[v]")
+    else:
+        chains[-1] = chains[-1].removesuffix("[s0]") + "[v]"
+    tail = [BT709]
+    if subtitles is not None:
+        tail.insert(0, subtitles.filter(segment.start / plan.fps))
+    chains.append(f"[v]{','.join(tail)}[out]")
+    return [
+        *inputs,
+        "-filter_complex",
+        ";".join(chains),
+        "-map",
+        "[out]",
+        "-frames:v",
+        str(segment.frames),
+        *encoding.args(),
+        "-an",
+        "-f",
+        "mp4",
+        "-y",
+        str(out),
+    ]
+
+
+def concat_list(paths: list[Path]) -> str:
+    lines = []
+    for path in paths:
+        quoted = str(path).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+    return "\n".join(lines) + "\n"
+
+
+def mux_args(concat_file: Path, audio: Path, out: Path) -> list[str]:
+    return [
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(concat_file),
+        "-i",
+        str(audio),
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart",
+        "-y",
+        str(out),
+    ]
+
+
+def thumbnail_args(video: Path, at_seconds: float, out: Path) -> list[str]:
+    return [
+        "-ss",
+        f"{at_seconds:.3f}",
+        "-i",
+        str(video),
+        "-frames:v",
+        "1",
+        "-vf",
+        "scale='min(640,iw)':-2",
+        "-q:v",
+        "3",
+        "-y",
+        str(out),
+    ]
