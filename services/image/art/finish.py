@@ -1,7 +1,7 @@
 """Finishing passes: the medium of each style over the painted scene.
 
-realistic: bloom, gentle contrast, vignette, film grain. pixar: warm light, soft bloom, lifted
-shadows. anime: vivid colour and bold outlines between shapes. flat_design: clean flat colour.
+realistic: bloom, gentle contrast, vignette, smooth gradients. pixar: warm light, soft bloom,
+lifted shadows. anime: vivid colour and bold outlines between shapes. flat_design: flat colour.
 watercolor: wobbly washes, pigment granulation, darker edges, paper and a ragged margin.
 oil_painting: smudged brush strokes with impasto relief on a canvas weave. sketch: pencil lines and
 hatching on paper.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from services.image.art.canvas import Canvas
 from services.image.art.primitives import (
@@ -45,11 +46,6 @@ def _bloom(rgb: F32, threshold: float, amount: float) -> F32:
     return (rgb + amount * halo[..., None]).astype(np.float32)
 
 
-def _grain(c: Canvas, rng: np.random.Generator, rgb: F32, amount: float) -> F32:
-    noise = rng.standard_normal((c.height, c.width), dtype=np.float32) * amount
-    return (rgb + noise[..., None]).astype(np.float32)
-
-
 def _boundaries(c: Canvas, thickness: float) -> F32:
     """1 where two painted shapes meet, thickened to about `thickness` pixels."""
     labels = c.labels
@@ -80,8 +76,7 @@ def realistic(c: Canvas, rng: np.random.Generator) -> F32:
     rgb = _bloom(c.rgb, 0.72, 0.28)
     rgb = np.clip(rgb, 0.0, 1.0)
     rgb = rgb + 0.3 * (rgb * rgb * (3 - 2 * rgb) - rgb)  # gentle S-curve contrast
-    rgb = _vignette(c, saturate(rgb, 0.95), 0.3)
-    return _grain(c, rng, rgb, 0.012)
+    return _vignette(c, saturate(rgb, 0.95), 0.3)
 
 
 def pixar(c: Canvas, rng: np.random.Generator) -> F32:
@@ -118,15 +113,23 @@ def watercolor(c: Canvas, rng: np.random.Generator) -> F32:
     return (paper * (1 - pigment * painted[..., None])).astype(np.float32)
 
 
-def _smear(field: F32, xs: F32, ys: F32, dx: F32, dy: F32, step: float) -> F32:
-    """Average along a flow direction: paint dragged by a brush (line-integral convolution)."""
-    height, width = field.shape[:2]
-    total = np.zeros_like(field)
+def _smear_taps(
+    c: Canvas, xs: F32, ys: F32, dx: F32, dy: F32, step: float
+) -> list[NDArray[np.intp]]:
+    """Flat pixel indices of five taps along a flow direction (line-integral convolution)."""
+    taps = []
     for k in (-2, -1, 0, 1, 2):
-        sx = np.clip(xs + dx * (k * step), 0, width - 1).astype(np.intp)
-        sy = np.clip(ys + dy * (k * step), 0, height - 1).astype(np.intp)
-        total += field[sy, sx]
-    return (total / 5).astype(np.float32)
+        sx = np.clip(xs + dx * (k * step), 0, c.width - 1).astype(np.intp)
+        sy = np.clip(ys + dy * (k * step), 0, c.height - 1).astype(np.intp)
+        taps.append((sy * c.width + sx).ravel())
+    return taps
+
+
+def _smear(field: F32, taps: list[NDArray[np.intp]]) -> F32:
+    """The field averaged over the taps: paint dragged along by a brush."""
+    flat = field.reshape(len(taps[0]), -1)
+    total = sum((np.take(flat, tap, axis=0) for tap in taps), np.zeros_like(flat))
+    return f32(total / len(taps)).reshape(field.shape)
 
 
 def oil_painting(c: Canvas, rng: np.random.Generator) -> F32:
@@ -135,10 +138,10 @@ def oil_painting(c: Canvas, rng: np.random.Generator) -> F32:
     dx, dy = np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
     xs, ys = _coords(c)
     dabs = value_noise(rng, c.width, c.height, c.px(16))
-    jitter_x = xs + (dabs - 0.5) * c.px(10)
-    rgb = _smear(c.rgb, jitter_x, ys, dx, dy, c.px(4))
+    taps = _smear_taps(c, xs + (dabs - 0.5) * c.px(10), ys, dx, dy, c.px(4))
+    rgb = _smear(c.rgb, taps)
     # Bristle marks: noise smeared along the same strokes, lit from the top left.
-    bristles = _smear(rng.random((c.height, c.width), dtype=np.float32), xs, ys, dx, dy, c.px(3))
+    bristles = _smear(rng.random((c.height, c.width), dtype=np.float32), taps)
     relief = np.zeros_like(bristles)
     relief[1:, 1:] = bristles[1:, 1:] - bristles[:-1, :-1]
     shade = 1.0 + relief * 0.9 + (dabs - 0.5) * 0.12
