@@ -7,7 +7,6 @@ be rendered by any process: a scene's motion depends only on the frame's place i
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,12 +73,13 @@ class Clip:
 
 @dataclass(frozen=True)
 class Segment:
-    """Frames [start, end) rendered by one FFmpeg process: one scene, or a transition
-    from scenes[0] to scenes[1]."""
+    """Frames [start, end) rendered by one FFmpeg process: the last scene in `scenes`, whose
+    first `blend` frames are the transition from the scene before it (then scenes has two)."""
 
     start: int
     end: int
     scenes: tuple[int, ...]
+    blend: int = 0
 
     @property
     def frames(self) -> int:
@@ -107,8 +107,8 @@ def plan(
     transition_seconds: float,
     chunk_frames: int,
 ) -> Plan:
-    """Round the scene shares to frames and cut the timeline into segments of at most
-    `chunk_frames` (bodies) plus one short segment per transition."""
+    """Round the scene shares to frames and cut the timeline into segments of at most about
+    `chunk_frames`: each scene from the start of its incoming transition, in equal pieces."""
     count = len(seconds)
     total = round(sum(seconds) * fps)
     if total < count:
@@ -135,14 +135,19 @@ def plan(
         first = bounds[i] - lead[i]
         last = bounds[i + 1] - lead[i + 1] + trans[i + 1] if i + 1 < count else total
         clips.append(Clip(first, last))
+    # A transition shares its segment with the scene it leads into: one FFmpeg start and one
+    # keyframe fewer per scene than a segment of its own would cost.
     segments: list[Segment] = []
     for i in range(count):
-        if trans[i]:
-            start = bounds[i] - lead[i]
-            segments.append(Segment(start, start + trans[i], (i - 1, i)))
-        body_start = bounds[i] - lead[i] + trans[i]
-        body_end = bounds[i + 1] - lead[i + 1] if i + 1 < count else total
-        pieces = max(1, math.ceil((body_end - body_start) / chunk_frames))
-        cuts = [body_start + (body_end - body_start) * k // pieces for k in range(pieces + 1)]
-        segments.extend(Segment(a, b, (i,)) for a, b in itertools.pairwise(cuts) if b > a)
+        start = bounds[i] - lead[i]
+        end = bounds[i + 1] - lead[i + 1] if i + 1 < count else total
+        pieces = max(1, round((end - start) / chunk_frames))
+        cuts = [start + (end - start) * k // pieces for k in range(pieces + 1)]
+        # The first piece holds the whole transition.
+        cuts[1] = max(cuts[1], start + trans[i] + 1) if pieces > 1 else cuts[1]
+        for k, (a, b) in enumerate(itertools.pairwise(cuts)):
+            if k == 0 and trans[i]:
+                segments.append(Segment(a, b, (i - 1, i), trans[i]))
+            elif b > a:
+                segments.append(Segment(a, b, (i,)))
     return Plan(fps, total, bounds, trans, clips, segments)
