@@ -166,7 +166,7 @@ def bare_encode(video: Path, frames: int, settings: VideoSettings, work: Path) -
                     "-y",
                     str(work / f"bare-{k}.mp4"),
                 ]
-            )  # fmt: skip
+            )
             for k in range(procs)
         ]
         for proc in running:
