@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,8 @@ from contracts.storage import build_storage
 from gateway import health, media
 from gateway.clients import ServiceClient
 from gateway.db import Database
+from gateway.generation import audio, images, script, video
+from gateway.jobs import JobStore
 from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.projects import routes as projects
 from gateway.projects.store import ProjectStore
@@ -21,6 +24,7 @@ from gateway.settings import GatewaySettings
 from gateway.state import GatewayState, Services
 
 VERSION = "0.1.0"
+log = logging.getLogger("gateway")
 
 
 def _services(settings: GatewaySettings) -> Services:
@@ -49,17 +53,23 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.mongodb_url, settings.mongodb_db)
         services = _services(settings)
+        jobs = JobStore(db)
         await db.ensure_indexes()
+        await jobs.ensure_indexes()
+        if interrupted := await jobs.fail_interrupted():
+            log.warning("marked %d interrupted job(s) failed", interrupted)
         app.state.gateway = GatewayState(
             settings=settings,
             db=db,
             storage=build_storage(settings),
             services=services,
             projects=ProjectStore(db),
+            jobs=jobs,
         )
         try:
             yield
         finally:
+            await jobs.cancel_all()
             for service in services.all():
                 await service.aclose()
             await db.close()
@@ -82,6 +92,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.include_router(projects.router)
+    for generation in (script, audio, images, video):
+        app.include_router(generation.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

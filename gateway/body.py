@@ -21,3 +21,10 @@ async def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(422, "Request body must be a JSON object")
     return body
+
+
+async def optional_json_object(request: Request) -> dict[str, Any]:
+    """Like json_object, but an empty body means "use what the project already holds"."""
+    if not (await request.body()).strip():
+        return {}
+    return await json_object(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from contracts.storage import StorageSettings
@@ -36,12 +38,58 @@ class GatewaySettings(StorageSettings):
     video_timeout: float = 900.0
     service_retries: int = 3
 
+    # Accounts and security (README "Accounts and security"). Local mode (auth_required false)
+    # serves anonymous loopback requests as a built-in local user so the unmodified app works.
+    auth_required: bool = False
+    # Serve anonymous requests as the local user even when they arrive on a non-loopback address.
+    auth_allow_remote_anonymous: bool = False
+    # kid -> HMAC secret (at least 32 characters); the active kid signs, every listed kid verifies.
+    auth_jwt_keys: dict[str, str] = Field(default_factory=dict)
+    auth_jwt_active_kid: str | None = None
+    auth_jwt_issuer: str = "ai-studio-gateway"
+    auth_access_ttl: int = Field(3600, ge=60)
+    auth_refresh_ttl: int = Field(7 * 24 * 3600, ge=300)
+    auth_reset_ttl: int = Field(3600, ge=60)
+    auth_verify_ttl: int = Field(48 * 3600, ge=60)
+    # Argon2 cost; the defaults are argon2-cffi's recommendation (64 MiB, 3 passes).
+    auth_argon2_time_cost: int = Field(3, ge=1)
+    auth_argon2_memory_kib: int = Field(65536, ge=1024)
+    auth_hash_concurrency: int = Field(4, ge=1)
+    auth_login_max_failures: int = Field(5, ge=1)
+    auth_login_window: int = Field(900, ge=1)
+    auth_api_key_cache_ttl: float = Field(30.0, ge=0)
+    auth_revocation_poll: float = Field(5.0, gt=0)
+    # An authenticating proxy in front of the gateway may name the user in this header; it is
+    # believed only from these peer addresses or networks.
+    auth_proxy_header: str | None = None
+    auth_proxy_trusted: list[str] = Field(default_factory=list)
+    # An admin account created at start-up when missing (deployments need a first admin).
+    auth_admin_email: str | None = None
+    auth_admin_password: str | None = None
+    auth_mail_sender: Literal["log", "smtp", "memory"] = "log"
+    auth_mail_from: str = "AI Studio <no-reply@localhost>"
+    auth_smtp_host: str = "localhost"
+    auth_smtp_port: int = 587
+    auth_smtp_username: str | None = None
+    auth_smtp_password: str | None = None
+    auth_smtp_starttls: bool = True
+    auth_smtp_timeout: float = 10.0
+    # Links in mails point here (the page that takes the token), default public_base_url.
+    auth_link_base_url: str | None = None
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute: dict[str, int] = Field(
+        default_factory=lambda: {"free": 100, "pro": 300, "business": 1000}
+    )
+    rate_limit_video_per_hour: dict[str, int] = Field(
+        default_factory=lambda: {"free": 10, "pro": 30, "business": 100}
+    )
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "auth_proxy_trusted", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Accept CORS_ORIGINS=a,b as well as a JSON list.

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from contracts.storage import Storage
+from contracts.storage import Storage, validate_key
 from gateway.clients import ServiceClient
 from gateway.db import Database
+from gateway.jobs import JobStore
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
 
@@ -31,9 +32,19 @@ class GatewayState:
     storage: Storage
     services: Services
     projects: ProjectStore
+    jobs: JobStore
 
     def media_url(self, key: str) -> str:
         return f"{self.settings.public_base_url}/media/{key}"
+
+    def media_key(self, url: str | None) -> str | None:
+        """The storage key behind one of our media URLs (absolute or /media/...), else None."""
+        if not url:
+            return None
+        for prefix in (f"{self.settings.public_base_url}/media/", "/media/"):
+            if url.startswith(prefix):
+                return validate_key(url[len(prefix) :].split("?", 1)[0])
+        return None
 
 
 def get_state(request: Request) -> GatewayState:

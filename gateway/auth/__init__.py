@@ -1,0 +1,1 @@
+"""Authentication: passwords, tokens, sessions, mail, and who is asking (the principal)."""

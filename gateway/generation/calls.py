@@ -1,0 +1,23 @@
+"""Building a service request from contract models, so bad input is refused before any call."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from contracts.errors import ApiError, validation_message
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        message, errors = validation_message(exc.errors())
+        raise ApiError(422, message, details={"errors": errors}) from None
+
+
+def payload(request: BaseModel) -> dict[str, Any]:
+    return request.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting protections: rate limits, login throttling, security headers, the audit log."""

@@ -1,0 +1,1 @@
+"""User accounts: profiles, roles and permissions, plan tiers, API keys."""
