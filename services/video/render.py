@@ -16,9 +16,9 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -93,6 +93,18 @@ async def _workdir(parent: Path | None) -> AsyncIterator[Path]:
         yield path
     finally:
         await asyncio.to_thread(shutil.rmtree, path, True)
+
+
+async def _together(*work: Coroutine[Any, Any, Any]) -> None:
+    """Run side by side; when one fails the others are cancelled (their FFmpegs killed) and
+    the first failure is raised as itself, an ApiError keeping its status."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in work:
+                group.create_task(item)
+    except BaseExceptionGroup as failed:
+        errors = failed.exceptions
+        raise next((e for e in errors if isinstance(e, ApiError)), errors[0]) from None
 
 
 def _key(key: str, field: str) -> str:
@@ -257,9 +269,7 @@ class Renderer:
                 src.unlink(missing_ok=True)
             made[key] = dest
 
-        async with asyncio.TaskGroup() as group:
-            for n, key in enumerate(distinct):
-                group.create_task(one(n, key))
+        await _together(*(one(n, key) for n, key in enumerate(distinct)))
         return [made[key] for key in keys]
 
     def _check_resolution(self, resolution: str) -> None:
@@ -373,20 +383,18 @@ class Renderer:
                         on_frame=functools.partial(advanced, k),
                     )
 
-            async with asyncio.TaskGroup() as group:
-                for _ in range(min(parallel, len(parts))):
-                    group.create_task(encoder())
-                group.create_task(
-                    build_soundtrack(
-                        narration,
-                        music,
-                        soundtrack,
-                        duration=timeline.duration,
-                        music_volume=request.music_volume,
-                        bitrate_kbps=request.output.audio_bitrate_kbps,
-                        time_limit=settings.video_render_timeout_seconds,
-                    )
-                )
+            await _together(
+                *(encoder() for _ in range(min(parallel, len(parts)))),
+                build_soundtrack(
+                    narration,
+                    music,
+                    soundtrack,
+                    duration=timeline.duration,
+                    music_volume=request.music_volume,
+                    bitrate_kbps=request.output.audio_bitrate_kbps,
+                    time_limit=settings.video_render_timeout_seconds,
+                ),
+            )
             progress.stage("muxing", 90)
             video = await self._join(parts, soundtrack, work)
             thumb = work / "thumb.jpg"
