@@ -51,9 +51,17 @@ class GenerateRequest(BaseModel):
         return value
 
 
+class WordsFile(BaseModel):
+    """words.json, written beside every narration: what the video and subtitle steps read."""
+
+    duration: float
+    timing_source: TimingSource
+    words: list[WordTiming]
+
+
 class GenerateResponse(BaseModel):
     audio_key: str  # audio/<uuid>/narration.mp3 in the shared storage
-    words_key: str  # audio/<uuid>/words.json: the `words` list below, as JSON
+    words_key: str  # audio/<uuid>/words.json: a WordsFile
     duration: float  # seconds, as a decoder of the MP3 reports it
     words: list[WordTiming]
     provider: AudioProvider

@@ -11,9 +11,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import orjson
-
-from contracts.audio import GenerateRequest, GenerateResponse
+from contracts.audio import GenerateRequest, GenerateResponse, WordsFile
 from contracts.errors import ApiError
 from contracts.storage import Storage
 from services.audio.providers.base import TtsProvider
@@ -36,13 +34,11 @@ class Narrator:
                 speech = await self.provider.synthesize(request, Path(tmp))
                 prefix = f"audio/{uuid.uuid4().hex}"
                 audio_key, words_key = f"{prefix}/narration.mp3", f"{prefix}/words.json"
-                words_json = orjson.dumps(
-                    {
-                        "duration": speech.duration,
-                        "timing_source": speech.timing_source,
-                        "words": [w.model_dump() for w in speech.words],
-                    }
-                )
+                words_json = WordsFile(
+                    duration=speech.duration,
+                    timing_source=speech.timing_source,
+                    words=speech.words,
+                ).model_dump_json().encode()
                 try:
                     await self.storage.put_file(audio_key, speech.mp3, "audio/mpeg")
                     await self.storage.put_bytes(words_key, words_json, "application/json")

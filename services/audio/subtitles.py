@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from contracts.audio import SubtitlesRequest, SubtitlesResponse, WordTiming
+from contracts.audio import SubtitlesRequest, SubtitlesResponse, WordsFile, WordTiming
 from contracts.captions import Cue, build_cues, to_ass, to_srt, to_vtt
 from contracts.errors import ApiError
 from contracts.storage import Storage, validate_key
@@ -20,12 +20,6 @@ _FORMATS = (
 )
 
 
-class _StoredWords(BaseModel):
-    """words.json as /generate writes it (only the words matter here)."""
-
-    words: list[WordTiming]
-
-
 class Subtitler:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
@@ -36,7 +30,7 @@ class Subtitler:
         key = validate_key(request.words_key or "")
         raw = await self.storage.get_bytes(key)
         try:
-            return _StoredWords.model_validate_json(raw).words
+            return WordsFile.model_validate_json(raw).words
         except ValidationError:
             raise ApiError(422, f"{key} does not hold word timings") from None
 

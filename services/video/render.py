@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from contracts.audio import WordTiming
+from contracts.audio import WordsFile, WordTiming
 from contracts.captions import Cue
 from contracts.errors import ApiError
 from contracts.probe import MediaInfo, NotMedia, probe
@@ -60,7 +60,7 @@ from services.video.timeline import Plan, plan, scene_seconds
 log = logging.getLogger("services.video.render")
 
 _WORDS = TypeAdapter(list[WordTiming])
-_WORDS_DOC = TypeAdapter(dict[str, list[WordTiming]])
+_WORDS_DOC = TypeAdapter(WordsFile)
 _RESOLUTIONS = ("720p", "1080p", "1440p", "2160p")
 # A body segment is at least this long: each one costs an FFmpeg start and a keyframe.
 _MIN_CHUNK_SECONDS = 2.0
@@ -187,7 +187,7 @@ class Renderer:
                 parsed = adapter.validate_json(data)
             except ValidationError:
                 continue
-            return parsed if isinstance(parsed, list) else parsed.get("words", [])
+            return parsed if isinstance(parsed, list) else parsed.words
         raise ApiError(422, f"{field}: {key} is not a JSON list of {{word, start, end}}")
 
     async def _media(self, path: Path, field: str, key: str, kind: str) -> MediaInfo:
