@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from PIL import Image
 
 from contracts.probe import probe
+from services.video.ffmpeg import FFMPEG
+from services.video.soundtrack import integrated_loudness
 from tests.video.conftest import tone, words_for
 
 BASE: dict[str, Any] = {
@@ -151,7 +154,12 @@ async def test_music_is_ducked_under_speech_and_loudness_is_normalised(
     alone = band_level(audio[int(1.2 * rate) : int(2.3 * rate)], rate, 40, 1500)
     under = band_level(audio[int(3.2 * rate) : int(4.3 * rate)], rate, 40, 1500)
     assert under < alone / 2, (alone, under)
-    assert (await client.get("/music")).status_code == 200
+    measured = subprocess.run(
+        [FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a",
+         "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    assert integrated_loudness(measured) == pytest.approx(-14.0, abs=1.0)
 
 
 async def test_scenes_follow_the_sections_of_the_word_timings(
