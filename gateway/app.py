@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware import Middleware
 
 from contracts.app import create_app
 from contracts.logs import configure_logging
 from contracts.storage import build_storage
 from gateway import health, media
+from gateway.auth import routes as auth_routes
+from gateway.auth.middleware import AuthMiddleware
+from gateway.auth.service import Accounts
 from gateway.clients import ServiceClient
 from gateway.db import Database
 from gateway.generation import audio, images, script, video
@@ -20,8 +24,10 @@ from gateway.jobs import JobStore
 from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.projects import routes as projects
 from gateway.projects.store import ProjectStore
+from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState, Services
+from gateway.users import routes as user_routes
 
 VERSION = "0.1.0"
 log = logging.getLogger("gateway")
@@ -48,6 +54,7 @@ def _services(settings: GatewaySettings) -> Services:
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level, access_log=settings.access_log)
+    accounts = Accounts(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,10 +65,12 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         await jobs.ensure_indexes()
         if interrupted := await jobs.fail_interrupted():
             log.warning("marked %d interrupted job(s) failed", interrupted)
+        storage = build_storage(settings)
+        await accounts.start(db, storage)
         app.state.gateway = GatewayState(
             settings=settings,
             db=db,
-            storage=build_storage(settings),
+            storage=storage,
             services=services,
             projects=ProjectStore(db),
             jobs=jobs,
@@ -70,6 +79,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await jobs.cancel_all()
+            await accounts.stop()
             for service in services.all():
                 await service.aclose()
             await db.close()
@@ -81,6 +91,9 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
     )
+    app.state.accounts = accounts
+    # Innermost, inside the request context, so its 401/429 carry the request id.
+    app.user_middleware.append(Middleware(AuthMiddleware, accounts=accounts))
     metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(
@@ -91,9 +104,12 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         expose_headers=["X-Total-Count", "Link", "X-Request-ID", "Content-Range"],
         max_age=600,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(projects.router)
     for generation in (script, audio, images, video):
         app.include_router(generation.router)
+    app.include_router(auth_routes.router)
+    app.include_router(user_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

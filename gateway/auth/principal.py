@@ -1,12 +1,13 @@
 """Who is asking: the principal the auth middleware attaches to each request, and the checks.
 
-Checks are FastAPI dependencies so a route states what it needs in its signature.
+Checks are FastAPI dependencies so a route states what it needs in its signature; they are
+`async def` because FastAPI runs a plain `def` dependency in a worker thread.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 
@@ -57,13 +58,13 @@ def principal_for(
 LOCAL = Principal(LOCAL_USER_ID, "admin", "business", "local", perms=ROLE_PERMISSIONS["admin"])
 
 
-def optional_principal(request: Request) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
     principal: Principal | None = request.scope.get("state", {}).get("principal")
     return principal
 
 
-def current_principal(request: Request) -> Principal:
-    principal = optional_principal(request)
+async def current_principal(request: Request) -> Principal:
+    principal = await optional_principal(request)
     if principal is None:
         raise ApiError(401, "Authentication required", headers={"WWW-Authenticate": "Bearer"})
     return principal
@@ -72,7 +73,7 @@ def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def account_principal(principal: CurrentPrincipal) -> Principal:
+async def account_principal(principal: CurrentPrincipal) -> Principal:
     """Routes about one's own account: the built-in local user has none."""
     if principal.is_local:
         raise ApiError(
@@ -86,8 +87,8 @@ def account_principal(principal: CurrentPrincipal) -> Principal:
 AccountPrincipal = Annotated[Principal, Depends(account_principal)]
 
 
-def require_permission(permission: str) -> object:
-    def check(principal: CurrentPrincipal) -> Principal:
+def require_permission(permission: str) -> Any:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             raise ApiError(403, "Insufficient permissions", details={"required": permission})
         return principal

@@ -15,7 +15,9 @@ AUDIT_READ = "audit:read"
 API_KEYS = "api-keys:own"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({PROJECTS_ANY, PROJECTS_OWN, USERS_READ, USERS_MANAGE, AUDIT_READ, API_KEYS}),
+    "admin": frozenset(
+        {PROJECTS_ANY, PROJECTS_OWN, USERS_READ, USERS_MANAGE, AUDIT_READ, API_KEYS}
+    ),
     "user": frozenset({PROJECTS_OWN, API_KEYS}),
 }
 
