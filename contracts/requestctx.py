@@ -61,8 +61,18 @@ class RequestContextMiddleware:
         response_started = False
         id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
 
+        too_large = f"Request body exceeds the limit of {self.max_body_bytes} bytes"
+        exceeded = False
+
         async def send_with_id(message: Message) -> None:
             nonlocal response_started
+            if exceeded and not response_started:
+                # The app may have turned our BodyTooLarge into its own error (FastAPI answers
+                # 400 for any failure while reading a body): the caller gets the real reason.
+                await send_error(413, too_large)
+                return
+            if exceeded and message["type"] == "http.response.body":
+                return
             if message["type"] == "http.response.start":
                 response_started = True
                 status_holder[0] = message["status"]
@@ -70,39 +80,39 @@ class RequestContextMiddleware:
             await send(message)
 
         async def send_error(status: int, detail: str) -> None:
+            nonlocal response_started
+            response_started = True
+            status_holder[0] = status
             body = envelope_bytes(status, detail)
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                id_header,
+            ]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
         limit = self.max_body_bytes
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         try:
             if length is not None and length > limit:
-                await send_error(413, f"Request body exceeds the limit of {limit} bytes")
+                await send_error(413, too_large)
                 return
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
             if not response_started:
-                await send_error(413, f"Request body exceeds the limit of {limit} bytes")
+                await send_error(413, too_large)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not response_started:

@@ -51,7 +51,8 @@ def _headers(obj: StoredObject) -> dict[str, str]:
     }
 
 
-@router.api_route("/media/{key:path}", methods=["GET", "HEAD"], response_class=Response)
+@router.get("/media/{key:path}", response_class=Response, operation_id="get_media")
+@router.head("/media/{key:path}", response_class=Response, operation_id="head_media")
 async def get_media(key: str, request: Request, state: State) -> Response:
     validate_key(key)
     obj = await state.storage.stat(key)

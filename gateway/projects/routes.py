@@ -6,10 +6,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import Response
 
 from contracts.project import Project, ProjectFields
+from gateway.auth.principal import CurrentPrincipal
 from gateway.body import json_object
 from gateway.projects.query import parse_list_query
 from gateway.projects.store import ProjectStore
@@ -18,14 +19,9 @@ from gateway.state import get_projects
 router = APIRouter(tags=["projects"])
 Store = Annotated[ProjectStore, Depends(get_projects)]
 
-# The body is read by hand (unknown fields are kept, PATCH must see only what was sent), so the
-# schema is declared for the OpenAPI document only.
-PROJECT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": ProjectFields.model_json_schema()}},
-    }
-}
+# FastAPI validates the body against ProjectFields (and documents it), but the handlers use the
+# raw JSON: unknown fields must be kept and a PATCH must see only the fields that were sent.
+Body_ = Annotated[ProjectFields | None, Body()]
 
 
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -58,9 +54,9 @@ def _links(request: Request, page: int, per_page: int, total: int) -> str | None
 
 
 @router.get("/projects", response_model=list[Project])
-async def list_projects(request: Request, store: Store) -> Response:
+async def list_projects(request: Request, store: Store, principal: CurrentPrincipal) -> Response:
     query = parse_list_query(request.query_params.multi_items())
-    items, total = await store.list(query)
+    items, total = await store.list(query, principal)
     headers: dict[str, str] = {}
     if total is not None:
         headers["X-Total-Count"] = str(total)
@@ -74,28 +70,34 @@ async def list_projects(request: Request, store: Store) -> Response:
 
 
 @router.get("/projects/{project_id}", response_model=Project)
-async def get_project(project_id: str, store: Store) -> Response:
-    return _json(await store.get(project_id))
+async def get_project(project_id: str, store: Store, principal: CurrentPrincipal) -> Response:
+    return _json(await store.get(project_id, principal))
 
 
-@router.post("/projects", status_code=201, response_model=Project, openapi_extra=PROJECT_BODY)
-async def create_project(request: Request, store: Store) -> Response:
-    project = await store.create(await json_object(request))
+@router.post("/projects", status_code=201, response_model=Project)
+async def create_project(
+    request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+) -> Response:
+    project = await store.create(await json_object(request), principal.user_id)
     location = str(request.url_for("get_project", project_id=project["id"]))
     return _json(project, 201, {"Location": location})
 
 
-@router.put("/projects/{project_id}", response_model=Project, openapi_extra=PROJECT_BODY)
-async def put_project(project_id: str, request: Request, store: Store) -> Response:
-    return _json(await store.update(project_id, await json_object(request)))
+@router.put("/projects/{project_id}", response_model=Project)
+async def put_project(
+    project_id: str, request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+) -> Response:
+    return _json(await store.update(project_id, await json_object(request), principal))
 
 
-@router.patch("/projects/{project_id}", response_model=Project, openapi_extra=PROJECT_BODY)
-async def patch_project(project_id: str, request: Request, store: Store) -> Response:
-    return _json(await store.update(project_id, await json_object(request)))
+@router.patch("/projects/{project_id}", response_model=Project)
+async def patch_project(
+    project_id: str, request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+) -> Response:
+    return _json(await store.update(project_id, await json_object(request), principal))
 
 
 @router.delete("/projects/{project_id}", status_code=204)
-async def delete_project(project_id: str, store: Store) -> Response:
-    await store.delete(project_id)
+async def delete_project(project_id: str, store: Store, principal: CurrentPrincipal) -> Response:
+    await store.delete(project_id, principal)
     return Response(status_code=204)

@@ -14,7 +14,7 @@ from tests.gateway.conftest import Gateway
     [
         (b"{bad json", 400, "Malformed JSON body"),
         (b"", 400, "empty"),
-        (b"[1, 2]", 422, "must be a JSON object"),
+        (b"[1, 2]", 422, "valid dictionary"),
         (b'{"fps": 25}', 422, "fps"),
         (b'{"fps": "abc"}', 422, "fps"),
         (b'{"audio_speed": 2.0}', 422, "audio_speed"),
