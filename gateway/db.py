@@ -36,6 +36,9 @@ class Database:
         await self.projects.create_index([("_seq", ASCENDING)], name="seq", unique=True)
         await self.projects.create_index([("status", ASCENDING)], name="status")
         await self.projects.create_index([("updatedAt", ASCENDING)], name="updated")
+        # Ownership filters of non-admin lists (gateway/projects/store.py `visible_to`).
+        await self.projects.create_index([("_owner", ASCENDING)], name="owner")
+        await self.projects.create_index([("_members.user", ASCENDING)], name="members")
 
     async def ping(self) -> None:
         await self.client.admin.command("ping")

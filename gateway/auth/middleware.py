@@ -16,7 +16,7 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.errors import ApiError, error_response
-from gateway.auth.principal import LOCAL, Principal
+from gateway.auth.principal import LOCAL, Principal, principal_var
 from gateway.auth.service import Accounts
 from gateway.security.counters import too_many
 from gateway.users.apikeys import looks_like_key
@@ -182,4 +182,8 @@ class AuthMiddleware:
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
+        token = principal_var.set(principal)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            principal_var.reset(token)

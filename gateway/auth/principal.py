@@ -6,6 +6,7 @@ Checks are FastAPI dependencies so a route states what it needs in its signature
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -56,6 +57,15 @@ def principal_for(
 
 # The operator of a loopback-only gateway: it sees every project, as the app did with JSON Server.
 LOCAL = Principal(LOCAL_USER_ID, "admin", "business", "local", perms=ROLE_PERMISSIONS["admin"])
+
+
+# Set by the auth middleware for the request being served, for code that loads a project
+# without a FastAPI dependency in reach (generation helpers called with an id).
+principal_var: ContextVar[Principal | None] = ContextVar("principal", default=None)
+
+
+def request_principal() -> Principal | None:
+    return principal_var.get()
 
 
 async def optional_principal(request: Request) -> Principal | None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path
 
+from gateway.auth.principal import request_principal
 from gateway.projects.store import ProjectStore
 from gateway.state import get_projects
 
@@ -41,9 +42,17 @@ async def project_ref(
     project_id: Annotated[str, Path(max_length=64)],
     store: Annotated[ProjectStore, Depends(get_projects)],
 ) -> ProjectRef:
+    """Generation writes its results onto the project: the caller (the request's principal) must
+    be allowed to edit it (owner, editor member or admin); anyone else's project answers 404."""
     if project_id == TEMP_ID:
         return ProjectRef(project_id, None, store)
-    return ProjectRef(project_id, await store.get(project_id), store)
+    project = await store.get(project_id, request_principal(), "write")
+    return ProjectRef(project_id, project, store)
+
+
+async def readable_project(project_id: str, store: ProjectStore) -> dict[str, Any]:
+    """For routes that reach a project indirectly (a job's `project_id`): 404 unless readable."""
+    return await store.get(project_id, request_principal())
 
 
 Project = Annotated[ProjectRef, Depends(project_ref)]

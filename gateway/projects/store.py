@@ -1,8 +1,12 @@
 """Projects in MongoDB: string ids, insertion order, server-owned timestamps, merge updates.
 
-Stored documents carry two internal fields the API never shows: `_seq` (insertion order, from an
-atomic counter, so display order survives concurrent creates across replicas) and `_search`
-(every string value lower-cased, what `q` searches).
+Stored documents carry internal fields the API never shows: `_seq` (insertion order, from an
+atomic counter, so display order survives concurrent creates across replicas), `_search`
+(every string value lower-cased, what `q` searches), `_owner` (the creating user's id) and
+`_members` (`[{user, role}]`, people the owner shared the project with).
+
+Access: methods take the caller's principal (None for the gateway's own internal calls). A
+project the caller may not see answers 404, exactly like a missing one, so ids do not leak.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from pymongo import ReturnDocument
@@ -18,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.errors import ApiError, validation_message
 from contracts.project import SERVER_OWNED, ProjectFields
+from gateway.auth.principal import Principal
 from gateway.db import Database, Doc
 from gateway.projects.query import ListQuery, search_text
 
@@ -28,6 +33,9 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 RESERVED_IDS = {"new", "temp"}
 HIDDEN = {"_search": 0, "_seq": 0}
 MAX_DEPTH = 12
+Need = Literal["read", "write", "owner"]
+# `list` is also a method name of ProjectStore, which shadows the builtin in its annotations.
+Members = list[Doc]
 
 
 def new_id() -> str:
@@ -43,8 +51,51 @@ def to_api(doc: Doc) -> Doc:
     out: Doc = {"id": doc.pop("_id")}
     doc.pop("_seq", None)
     doc.pop("_search", None)
+    doc.pop("_owner", None)
+    doc.pop("_members", None)
     out.update(doc)
     return out
+
+
+def member_role(doc: Doc, user_id: str) -> str | None:
+    for member in doc.get("_members") or ():
+        if isinstance(member, dict) and member.get("user") == user_id:
+            return str(member.get("role"))
+    return None
+
+
+def can_access(doc: Doc, principal: Principal | None, need: Need) -> bool:
+    # Imported here: roles would otherwise load before the store in every import order.
+    from gateway.users.roles import PROJECTS_ANY
+
+    if principal is None or principal.can(PROJECTS_ANY):
+        return True
+    if doc.get("_owner") == principal.user_id:
+        return True
+    role = member_role(doc, principal.user_id)
+    if role is None or need == "owner":
+        return False
+    return need == "read" or role == "editor"
+
+
+def check_access(doc: Doc | None, project_id: str, principal: Principal | None, need: Need) -> Doc:
+    if doc is None or not can_access(doc, principal, "read"):
+        raise ApiError(404, f"Project not found: {project_id}")
+    if not can_access(doc, principal, need):
+        raise ApiError(
+            403,
+            "Only the owner can do this" if need == "owner" else "You have read-only access",
+        )
+    return doc
+
+
+def visible_to(principal: Principal | None) -> Doc | None:
+    """The filter clause limiting a list to what the caller may read (None: everything)."""
+    from gateway.users.roles import PROJECTS_ANY
+
+    if principal is None or principal.can(PROJECTS_ANY):
+        return None
+    return {"$or": [{"_owner": principal.user_id}, {"_members.user": principal.user_id}]}
 
 
 def check_keys(value: Any, depth: int = 0, top: bool = True) -> None:
@@ -90,7 +141,7 @@ class ProjectStore:
         assert counter is not None
         return int(counter["seq"])
 
-    async def create(self, body: Doc) -> Doc:
+    async def create(self, body: Doc, owner: str | None = None) -> Doc:
         check_keys(body)
         project_id = body.get("id")
         if project_id is None:
@@ -104,19 +155,25 @@ class ProjectStore:
         doc: Doc = {"_id": project_id, **fields, "createdAt": stamp, "updatedAt": stamp}
         doc["_search"] = search_text(fields)
         doc["_seq"] = await self._next_seq()
+        doc["_owner"] = owner
+        doc["_members"] = []
         try:
             await self.db.projects.insert_one(doc)
         except DuplicateKeyError:
             raise ApiError(409, f"A project with id {project_id!r} already exists") from None
         return to_api(doc)
 
-    async def get(self, project_id: str) -> Doc:
+    async def get(
+        self, project_id: str, principal: Principal | None = None, need: Need = "read"
+    ) -> Doc:
         doc = await self.db.projects.find_one({"_id": project_id}, HIDDEN)
-        if doc is None:
-            raise ApiError(404, f"Project not found: {project_id}")
-        return to_api(doc)
+        return to_api(check_access(doc, project_id, principal, need))
 
-    async def list(self, query: ListQuery) -> tuple[list[Doc], int | None]:
+    async def list(
+        self, query: ListQuery, principal: Principal | None = None
+    ) -> tuple[list[Doc], int | None]:
+        if (clause := visible_to(principal)) is not None:
+            query.filter = {"$and": [query.filter, clause]} if query.filter else clause
         total = None
         if query.want_total:
             total = await self.db.projects.count_documents(query.filter)
@@ -127,7 +184,7 @@ class ProjectStore:
             cursor = cursor.limit(query.limit)
         return [to_api(doc) async for doc in cursor], total
 
-    async def update(self, project_id: str, body: Doc) -> Doc:
+    async def update(self, project_id: str, body: Doc, principal: Principal | None = None) -> Doc:
         """Merge `body` into the stored project (the guide's partial update) and return it whole.
 
         The merged document is validated as a whole, but only the sent fields are written, so two
@@ -136,9 +193,12 @@ class ProjectStore:
         check_keys(body)
         changes = _client_fields(body)
         changes.pop("id", None)
-        current = await self.db.projects.find_one({"_id": project_id}, HIDDEN)
-        if current is None:
-            raise ApiError(404, f"Project not found: {project_id}")
+        current = check_access(
+            await self.db.projects.find_one({"_id": project_id}, HIDDEN),
+            project_id,
+            principal,
+            "write",
+        )
         merged = validate_fields({**to_api(dict(current)), **changes})
         merged.pop("id", None)
         sets = {key: merged[key] for key in changes}
@@ -154,7 +214,34 @@ class ProjectStore:
             raise ApiError(404, f"Project not found: {project_id}")
         return to_api(doc)
 
-    async def delete(self, project_id: str) -> None:
+    async def delete(self, project_id: str, principal: Principal | None = None) -> None:
+        if visible_to(principal) is not None:
+            doc = await self.db.projects.find_one({"_id": project_id}, {"_owner": 1, "_members": 1})
+            check_access(doc, project_id, principal, "owner")
         result = await self.db.projects.delete_one({"_id": project_id})
         if result.deleted_count == 0:
             raise ApiError(404, f"Project not found: {project_id}")
+
+    async def members(self, project_id: str, principal: Principal | None) -> Members:
+        doc = await self.db.projects.find_one({"_id": project_id}, {"_owner": 1, "_members": 1})
+        return list(check_access(doc, project_id, principal, "read").get("_members") or [])
+
+    async def set_member(
+        self, project_id: str, principal: Principal | None, user_id: str, role: str | None
+    ) -> Members:
+        """Add or change a member (`role`), or remove one (`role` None); owner or admin only."""
+        doc = check_access(
+            await self.db.projects.find_one({"_id": project_id}, {"_owner": 1, "_members": 1}),
+            project_id,
+            principal,
+            "owner",
+        )
+        if user_id == doc.get("_owner"):
+            raise ApiError(422, "The owner is not a member; they always have full access")
+        members = [m for m in doc.get("_members") or [] if m.get("user") != user_id]
+        if role is None and len(members) == len(doc.get("_members") or []):
+            raise ApiError(404, f"Not a member of this project: {user_id}")
+        if role is not None:
+            members.append({"user": user_id, "role": role})
+        await self.db.projects.update_one({"_id": project_id}, {"$set": {"_members": members}})
+        return members
