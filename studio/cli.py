@@ -35,3 +35,31 @@ def openapi() -> None:
 
     for path in write():
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    topic: str = typer.Argument(..., help="What the video is about."),
+    base_url: str = typer.Option("http://localhost:8000", help="A running gateway, if any."),
+    language: str = typer.Option("en", help="en fr es de it pt"),
+    sections: int = typer.Option(4, min=1, max=20, help="Number of scenes."),
+    seconds: int = typer.Option(30, min=5, max=600, help="Target length of the narration."),
+    resolution: str = typer.Option("1080p", help="720p 1080p 1440p 2160p"),
+    template: str = typer.Option("ken_burns", help="A template id from GET /video-template."),
+    out: Path = typer.Option(Path("demo.mp4"), help="Where to save the MP4."),
+    data_dir: Path = typer.Option(Path("data"), help="Used when the demo starts its own stack."),
+) -> None:
+    """Topic in, subtitled MP4 out, through the gateway's HTTP API with progress bars."""
+    from studio.demo import DemoError, run_demo
+
+    try:
+        path, url = asyncio.run(
+            run_demo(
+                topic, base_url, language, sections, seconds, resolution, template, out, data_dir
+            )
+        )
+    except DemoError as exc:
+        typer.echo(f"studio demo: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"video: {path.resolve()}")
+    typer.echo(f"url:   {url}")

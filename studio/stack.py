@@ -85,9 +85,10 @@ def plan(
 
 
 class Stack:
-    def __init__(self, specs: list[ProcessSpec], env: dict[str, str]) -> None:
+    def __init__(self, specs: list[ProcessSpec], env: dict[str, str], quiet: bool = False) -> None:
         self.specs = specs
         self.env = env
+        self.quiet = quiet  # no child output at all (`studio demo` shows its own progress)
         self.procs: dict[str, asyncio.subprocess.Process] = {}
         self.pumps: list[asyncio.Task[None]] = []
         self.width = max(len(s.name) for s in specs)
@@ -109,7 +110,11 @@ class Stack:
             proc = await asyncio.create_subprocess_exec(
                 *spec.argv,
                 env=self.env,
-                stdout=asyncio.subprocess.DEVNULL if spec.quiet else asyncio.subprocess.PIPE,
+                stdout=(
+                    asyncio.subprocess.DEVNULL
+                    if spec.quiet or self.quiet
+                    else asyncio.subprocess.PIPE
+                ),
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches studio only; it stops children in order
             )
@@ -118,7 +123,8 @@ class Stack:
                 self.pumps.append(asyncio.create_task(self._pump(spec.name, proc.stdout)))
             if spec.mongo_url:
                 await asyncio.to_thread(wait_for_mongo, spec.mongo_url)
-            self.say("studio", f"started {spec.name} on port {spec.port} (pid {proc.pid})")
+            if not self.quiet:
+                self.say("studio", f"started {spec.name} on port {spec.port} (pid {proc.pid})")
 
     async def wait_healthy(self) -> None:
         """Poll every HTTP process until it answers, so "ready" means ready."""
