@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -27,6 +28,7 @@ log = logging.getLogger("gateway.clients")
 
 PASSED_THROUGH = {400, 404, 409, 413, 415, 422}
 RETRY_STATUSES = {429, 503}
+M = TypeVar("M", bound=BaseModel)
 MAX_RETRY_AFTER = 10.0
 
 
@@ -132,6 +134,16 @@ class ServiceClient:
             raise ApiError(status, detail)
         log.warning("%s service answered %s", self.name, status)
         raise ApiError(502, f"The {self.name} service failed (status {status})")
+
+    async def call(self, method: str, path: str, answer: type[M], *, json: Any = None) -> M:
+        """Like request, with the answer checked against its contract model: a service whose
+        answer does not fit is at fault (502); the details stay in the log."""
+        body = await self.request(method, path, json=json)
+        try:
+            return answer.model_validate(body)
+        except ValidationError as exc:
+            log.warning("%s answer does not fit %s: %s", self.name, answer.__name__, exc)
+            raise ApiError(502, f"The {self.name} service returned an unexpected answer") from None
 
     async def health(self) -> dict[str, Any]:
         response = await self.http.get("/health", timeout=2.0)

@@ -87,9 +87,8 @@ async def generate_subtitle(
     if audio_path is None and ref.is_temp:
         raise ApiError(422, "audio_path is required for an unsaved project")
     request = SubtitlesRequest(words_key=_words_key(state, ref, audio_path))
-    result = build(
-        SubtitlesResponse,
-        await state.services.audio.request("POST", "/subtitles", json=payload(request)),
+    result = await state.services.audio.call(
+        "POST", "/subtitles", SubtitlesResponse, json=payload(request)
     )
     changes = {
         "subtitle_path": state.media_url(result.srt_key),

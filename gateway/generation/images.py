@@ -43,8 +43,10 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
     slots: list[dict[str, Any]] = []
     for start in range(0, len(request.images), SLICE):
         part = request.model_copy(update={"images": request.images[start : start + SLICE]})
-        answer = await state.services.image.request("POST", "/generate-batch", json=payload(part))
-        for item in build(GenerateBatchResponse, answer).images:
+        answer = await state.services.image.call(
+            "POST", "/generate-batch", GenerateBatchResponse, json=payload(part)
+        )
+        for item in answer.images:
             slot: dict[str, Any] = {
                 "prompt": item.prompt,
                 "url": state.media_url(item.key) if item.key else None,
@@ -69,8 +71,10 @@ async def generate_one(
     if prompt is None and index < len(images):
         prompt = images[index].get("prompt")
     request = build(GenerateImageRequest, {"prompt": prompt, **_options(ref, body)})
-    answer = await state.services.image.request("POST", "/generate", json=payload(request))
-    url = state.media_url(build(GeneratedImage, answer).key)
+    answer = await state.services.image.call(
+        "POST", "/generate", GeneratedImage, json=payload(request)
+    )
+    url = state.media_url(answer.key)
     slot = {"prompt": request.prompt, "url": url}
     if index == len(images):
         images.append(slot)

@@ -51,8 +51,9 @@ def _result_fields(ref: ProjectRef, result: ScriptResponse) -> dict[str, Any]:
 
 async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, Any]) -> Any:
     request = build(ScriptRequest, _brief(ref, body))
-    answer = await state.services.script.request("POST", "/generate", json=payload(request))
-    result = build(ScriptResponse, answer)
+    result = await state.services.script.call(
+        "POST", "/generate", ScriptResponse, json=payload(request)
+    )
     saved = await ref.save(_result_fields(ref, result))
     if ref.is_temp:
         saved = {**body, **saved}

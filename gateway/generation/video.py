@@ -87,8 +87,7 @@ async def _relay_progress(state: GatewayState, job_id: str) -> None:
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
         with contextlib.suppress(ApiError):
-            answer = await state.services.video.request("GET", f"/renders/{job_id}")
-            progress = RenderProgress.model_validate(answer)
+            progress = await state.services.video.call("GET", f"/renders/{job_id}", RenderProgress)
             await state.jobs.update(job_id, stage=progress.stage, percent=progress.percent)
 
 
@@ -99,7 +98,12 @@ async def _run(
     await state.jobs.update(job.id, status="running", stage="fetching")
     relay = asyncio.create_task(_relay_progress(state, job.id))
     try:
-        answer = await state.services.video.request("POST", path, json=payload(request))
+        answer: RenderResponse | BurnSubtitlesResponse = await state.services.video.call(
+            "POST",
+            path,
+            RenderResponse if isinstance(request, RenderRequest) else BurnSubtitlesResponse,
+            json=payload(request),
+        )
     except (ApiError, asyncio.CancelledError) as exc:
         reason = exc.detail if isinstance(exc, ApiError) else "interrupted: the gateway stopped"
         stage = (await state.jobs.get(job.id)).stage
@@ -114,10 +118,11 @@ async def _run(
         raise
     finally:
         relay.cancel()
-    if isinstance(request, RenderRequest):
-        changes = _rendered(state, build(RenderResponse, answer))
+    if isinstance(answer, RenderResponse):
+        changes = _rendered(state, answer)
     else:
-        changes = _subtitled(state, build(BurnSubtitlesResponse, answer), request)
+        assert isinstance(request, BurnSubtitlesRequest)
+        changes = _subtitled(state, answer, request)
     await state.jobs.update(job.id, status="done", stage="done", percent=100.0, result=changes)
     with contextlib.suppress(ApiError):  # the project may have been deleted meanwhile
         await state.projects.update(job.project_id, {**changes, "video_error": None})
@@ -224,7 +229,7 @@ async def get_job(job_id: str, state: State) -> Job:
 
 @router.get("/video-template")
 async def video_templates(state: State) -> dict[str, Any]:
-    catalog = build(TemplatesResponse, await state.services.video.request("GET", "/templates"))
+    catalog = await state.services.video.call("GET", "/templates", TemplatesResponse)
     return {
         "templates": [
             {"absolute_path": t.id, "label": t.label, "description": t.description}
@@ -235,8 +240,7 @@ async def video_templates(state: State) -> dict[str, Any]:
 
 @router.get("/subtitles/styles")
 async def subtitle_styles(state: State) -> dict[str, Any]:
-    answer = await state.services.video.request("GET", "/subtitle-styles")
-    catalog = build(SubtitleStylesResponse, answer)
+    catalog = await state.services.video.call("GET", "/subtitle-styles", SubtitleStylesResponse)
     return {
         "styles": [
             {"name": s.id, "label": s.label, "description": s.description} for s in catalog.styles
@@ -247,8 +251,9 @@ async def subtitle_styles(state: State) -> dict[str, Any]:
 
 @router.get("/subtitles/positions")
 async def subtitle_positions(state: State) -> dict[str, Any]:
-    answer = await state.services.video.request("GET", "/subtitle-positions")
-    catalog = build(SubtitlePositionsResponse, answer)
+    catalog = await state.services.video.call(
+        "GET", "/subtitle-positions", SubtitlePositionsResponse
+    )
     return {
         "positions": [
             {"name": p.id, "label": p.label, "description": p.description}

@@ -1,0 +1,122 @@
+"""Generation routes when things go wrong: nothing half-written, errors that name the service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from respx.patterns import M
+
+from tests.gateway.conftest import Gateway
+
+SERVICES = "http://127.0.0.1:9"  # where the test gateway looks for every service
+
+
+@pytest.fixture(autouse=True)
+def services() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=SERVICES, assert_all_called=False) as mock:
+        # respx patches every httpx client in the process: the test's own calls go through.
+        mock.route(~M(port=9)).pass_through()
+        yield mock
+
+
+async def new_project(gateway: Gateway, **fields: Any) -> dict[str, Any]:
+    body = {"title": "Tides", "script_text": "The sea breathes twice a day.", **fields}
+    return (await gateway.http.post("/projects", json=body)).json()
+
+
+async def test_a_service_that_is_down_is_503_and_the_project_is_unchanged(
+    gateway: Gateway, services: respx.MockRouter
+) -> None:
+    services.post("/generate").mock(side_effect=httpx.ConnectError("connection refused"))
+    project = await new_project(gateway)
+    response = await gateway.http.post(f"/scripts/{project['id']}", json={})
+    assert response.status_code == 503
+    assert response.json()["detail"] == "The script service is unavailable"
+    assert (await gateway.http.get(f"/projects/{project['id']}")).json() == project
+
+
+async def test_the_request_id_reaches_the_service(
+    gateway: Gateway, services: respx.MockRouter
+) -> None:
+    route = services.post("/generate").respond(500)
+    project = await new_project(gateway)
+    response = await gateway.http.post(
+        f"/audios/{project['id']}", json={}, headers={"X-Request-ID": "trace-me-1"}
+    )
+    assert response.status_code == 502
+    assert response.json()["detail"] == "The audio service failed (status 500)"
+    assert route.calls.last.request.headers["x-request-id"] == "trace-me-1"
+
+
+async def test_an_answer_that_breaks_the_contract_is_502(
+    gateway: Gateway, services: respx.MockRouter
+) -> None:
+    services.post("/generate").respond(200, json={"script_text": "only this"})
+    project = await new_project(gateway)
+    response = await gateway.http.post(f"/scripts/{project['id']}", json={})
+    assert response.status_code == 502
+    assert response.json()["detail"] == "The script service returned an unexpected answer"
+    assert (await gateway.http.get(f"/projects/{project['id']}")).json() == project
+
+
+async def test_the_services_own_422_reaches_the_caller(
+    gateway: Gateway, services: respx.MockRouter
+) -> None:
+    services.post("/generate-batch").respond(
+        422, json={"detail": "style: Input should be 'realistic', 'pixar' or 'anime'"}
+    )
+    project = await new_project(gateway, images=[{"prompt": "a boat", "url": None}])
+    response = await gateway.http.post(f"/images/{project['id']}", json={})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("style:")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fragment"),
+    [
+        ("/audios/{id}", {"script_text": "   "}, "script_text is empty"),
+        ("/audios/{id}", {"voice_id": "robot"}, "voice_id"),
+        ("/audios/{id}", {"audio_speed": 3}, "speed"),
+        ("/scripts/{id}", {"language": "xx"}, "language"),
+        ("/scripts/{id}", {"nb_section": 0}, "nb_section"),
+        ("/images/{id}", {}, "No image prompts"),
+        ("/images/{id}/7", {"prompt": "x"}, "past the end"),
+        ("/video/{id}", {}, "no images"),
+        ("/subtitles/{id}", {}, "no video yet"),
+    ],
+)
+async def test_bad_generation_input_is_refused_before_any_call(
+    gateway: Gateway, services: respx.MockRouter, path: str, body: dict[str, Any], fragment: str
+) -> None:
+    catch_all = services.route().respond(500)
+    project = await new_project(gateway)
+    response = await gateway.http.post(path.format(id=project["id"]), json=body)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+    assert catch_all.call_count == 0
+    assert (await gateway.http.get(f"/projects/{project['id']}")).json() == project
+
+
+async def test_generation_for_an_unknown_project_is_404(gateway: Gateway) -> None:
+    for path in ("/scripts/nope", "/audios/nope", "/images/nope", "/video/nope"):
+        response = await gateway.http.post(path, json={})
+        assert response.status_code == 404, path
+        assert response.json()["detail"] == "Project not found: nope"
+
+
+async def test_an_unknown_job_is_404(gateway: Gateway) -> None:
+    response = await gateway.http.get("/jobs/0123456789abcdef")
+    assert response.status_code == 404
+
+
+async def test_subtitle_for_a_foreign_audio_url_is_422(gateway: Gateway) -> None:
+    response = await gateway.http.get(
+        "/audios/generate-subtitle",
+        params={"project_id": "temp", "audio_path": "https://elsewhere.test/a.mp3"},
+    )
+    assert response.status_code == 422
+    assert "served by this gateway" in response.json()["detail"]
