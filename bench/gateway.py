@@ -46,7 +46,7 @@ async def driver_rate(url: str, db: str, ids: list[str], connections: int, secon
         nonlocal count
         index = offset
         while time.perf_counter() < deadline:
-            await collection.find_one({"_id": ids[index % len(ids)]}, {"_search": 0, "_seq": 0})
+            await collection.find_one({"_id": ids[index % len(ids)]})
             index += 1
             count += 1
 
