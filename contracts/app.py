@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from contracts.errors import ErrorEnvelope, install_error_handlers
-from contracts.requestctx import RequestContextMiddleware
+from contracts.requestctx import RequestContextMiddleware, RequestDone
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | None
 
@@ -34,6 +34,7 @@ def create_app(
     description: str,
     max_body_bytes: int,
     lifespan: Lifespan = None,
+    on_request_done: RequestDone | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title=name,
@@ -43,5 +44,7 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, max_body_bytes=max_body_bytes, on_done=on_request_done
+    )
     return app

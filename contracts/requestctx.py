@@ -9,6 +9,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,10 +36,17 @@ class BodyTooLarge(Exception):
     pass
 
 
+# Called once per request with its scope, status and seconds (metrics hook in the gateway).
+RequestDone = Callable[[Scope, int, float], None]
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, on_done: RequestDone | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.on_done = on_done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -118,14 +126,14 @@ class RequestContextMiddleware:
             if not response_started:
                 await send_error(500, "Internal server error")
         finally:
+            seconds = time.perf_counter() - started
             log.info(
                 "%s %s %s",
                 scope["method"],
                 scope["path"],
                 status_holder[0],
-                extra={
-                    "status": status_holder[0],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
+                extra={"status": status_holder[0], "duration_ms": round(seconds * 1000, 2)},
             )
+            if self.on_done is not None:
+                self.on_done(scope, status_holder[0], seconds)
             _request_id.reset(token)

@@ -21,7 +21,7 @@ from gateway.clients import ServiceClient
 from gateway.db import Database
 from gateway.generation import audio, images, script, video
 from gateway.jobs import JobStore
-from gateway.metrics import Metrics, MetricsMiddleware
+from gateway.metrics import Metrics
 from gateway.projects import routes as projects
 from gateway.projects.store import ProjectStore
 from gateway.security.headers import SecurityHeadersMiddleware
@@ -84,18 +84,18 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
                 await service.aclose()
             await db.close()
 
+    metrics = Metrics()
     app = create_app(
         name="gateway",
         version=VERSION,
         description="AI video studio gateway: projects in MongoDB, media work done by services.",
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
+        on_request_done=metrics.observe,
     )
     app.state.accounts = accounts
     # Innermost, inside the request context, so its 401/429 carry the request id.
     app.user_middleware.append(Middleware(AuthMiddleware, accounts=accounts))
-    metrics = Metrics()
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -1,8 +1,6 @@
-"""Prometheus metrics: request count and latency per route template, as a pure ASGI middleware."""
+"""Prometheus metrics: request count and latency per route template."""
 
 from __future__ import annotations
-
-import time
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -13,7 +11,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 
 class Metrics:
@@ -33,6 +31,14 @@ class Metrics:
             registry=self.registry,
         )
 
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        """The request-context middleware's per-request hook (no middleware layer of its own)."""
+        # The route template, not the raw path, so ids do not explode the label set.
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        method = scope["method"]
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
     def router(self) -> APIRouter:
         router = APIRouter(tags=["health"])
 
@@ -41,31 +47,3 @@ class Metrics:
             return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
         return router
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = [500]
-
-        async def record_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = scope.get("route")
-            # The template, not the raw path, so ids do not explode the label set.
-            name = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            self.metrics.requests.labels(method, name, str(status[0])).inc()
-            self.metrics.latency.labels(method, name).observe(time.perf_counter() - started)
