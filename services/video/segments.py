@@ -17,6 +17,9 @@ from services.video.timeline import Plan, Segment
 BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 # PPM canvases are full-range RGB: converted to limited-range BT.709 YUV once per segment.
 TO_YUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+# xfade takes only formats whose planes share one size: its scenes move in 4:4:4 (converted
+# from the canvas once), else FFmpeg would convert every blended frame twice on the way in.
+TO_YUV444 = "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p"
 
 
 @dataclass(frozen=True)
@@ -85,27 +88,44 @@ def segment_args(
     encoding: Encoding,
     out: Path,
 ) -> list[str]:
+    fps = plan.fps
     inputs: list[str] = []
-    chains: list[str] = []
-    for j, scene in enumerate(segment.scenes):
-        clip = plan.clips[scene]
+    for scene in segment.scenes:
         inputs += ["-i", str(canvases[scene])]
-        # The outgoing scene of a transition is only needed for the blend.
-        outgoing = j == 0 and segment.blend > 0
-        motion = motion_filter(
+
+    def moving(j: int, start: int, frames: int) -> str:
+        scene = segment.scenes[j]
+        clip = plan.clips[scene]
+        return motion_filter(
             moves[scene],
-            offset=segment.start - clip.first,
-            frames=segment.blend if outgoing else segment.frames,
+            offset=start - clip.first,
+            frames=frames,
             clip_frames=clip.length,
             size=size,
-            fps=plan.fps,
+            fps=fps,
         )
-        chains.append(f"[{j}:v]{TO_YUV},{motion}[s{j}]")
-    if segment.blend:
-        seconds = segment.blend / plan.fps
-        chains.append(f"[s0][s1]xfade=transition={transition}:duration={seconds:.6f}:offset=0[v]")
+
+    blend, rest = segment.blend, segment.frames - segment.blend
+    if not blend:
+        chains = [f"[0:v]{TO_YUV},{moving(0, segment.start, segment.frames)}[v]"]
     else:
-        chains[-1] = chains[-1].removesuffix("[s0]") + "[v]"
+        # xfade costs about 3 ms on every frame it passes, even after its transition: it gets
+        # only the blended frames, and the rest of the incoming scene joins through concat.
+        xfade = (
+            f"[s0][s1]xfade=transition={transition}:duration={blend / fps:.6f}:offset=0,"
+            "format=yuv420p"
+        )
+        chains = [
+            f"[0:v]{TO_YUV444},{moving(0, segment.start, blend)}[s0]",
+            f"[1:v]split[r1][r2];[r2]{TO_YUV}[c2]" if rest else "[1:v]null[r1]",
+            f"[r1]{TO_YUV444},{moving(1, segment.start, blend)}[s1]",
+            f"{xfade}[x]" if rest else f"{xfade}[v]",
+        ]
+        if rest:
+            chains += [
+                f"[c2]{moving(1, segment.start + blend, rest)}[s2]",
+                "[x][s2]concat=n=2:v=1:a=0[v]",
+            ]
     tail = [BT709]
     if subtitles is not None:
         tail.insert(0, subtitles.filter(segment.start / plan.fps))
