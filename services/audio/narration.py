@@ -34,11 +34,15 @@ class Narrator:
                 speech = await self.provider.synthesize(request, Path(tmp))
                 prefix = f"audio/{uuid.uuid4().hex}"
                 audio_key, words_key = f"{prefix}/narration.mp3", f"{prefix}/words.json"
-                words_json = WordsFile(
-                    duration=speech.duration,
-                    timing_source=speech.timing_source,
-                    words=speech.words,
-                ).model_dump_json().encode()
+                words_json = (
+                    WordsFile(
+                        duration=speech.duration,
+                        timing_source=speech.timing_source,
+                        words=speech.words,
+                    )
+                    .model_dump_json()
+                    .encode()
+                )
                 try:
                     await self.storage.put_file(audio_key, speech.mp3, "audio/mpeg")
                     await self.storage.put_bytes(words_key, words_json, "application/json")
