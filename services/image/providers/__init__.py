@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from contracts.upstream import ProviderHttp
 from services.image.providers.automatic1111 import Automatic1111Provider
 from services.image.providers.base import ImageProvider
-from services.image.providers.http import ProviderHttp
 from services.image.providers.local import LocalProvider
 from services.image.providers.openai import OpenAIProvider
 from services.image.providers.stability import StabilityProvider
@@ -18,6 +18,7 @@ def _http(label: str, settings: ImageSettings) -> ProviderHttp:
         label,
         httpx.AsyncClient(follow_redirects=False),
         timeout_seconds=settings.image_http_timeout_seconds,
+        connect_timeout_seconds=min(10.0, settings.image_http_timeout_seconds),
         attempts=settings.image_http_attempts,
         backoff_seconds=settings.image_http_backoff_seconds,
         max_backoff_seconds=settings.image_http_max_backoff_seconds,

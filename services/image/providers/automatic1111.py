@@ -12,9 +12,9 @@ from PIL import Image
 
 from contracts.errors import ApiError
 from contracts.image import Provider
+from contracts.upstream import ProviderHttp
 from services.image.picture import decode_base64, open_image
 from services.image.providers.base import ImageJob
-from services.image.providers.http import ProviderHttp
 
 
 def render_size(width: int, height: int, max_side: int) -> tuple[int, int]:

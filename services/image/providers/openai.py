@@ -9,9 +9,9 @@ from PIL import Image
 
 from contracts.errors import ApiError
 from contracts.image import Provider
+from contracts.upstream import ProviderHttp
 from services.image.picture import decode_base64, open_image
 from services.image.providers.base import ImageJob
-from services.image.providers.http import ProviderHttp
 
 # The sizes each model family accepts: (landscape, portrait, square).
 SIZES: dict[str, tuple[str, str, str]] = {

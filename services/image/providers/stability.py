@@ -11,9 +11,9 @@ from PIL import Image
 
 from contracts.errors import ApiError
 from contracts.image import Provider
+from contracts.upstream import ProviderHttp
 from services.image.picture import open_image
 from services.image.providers.base import ImageJob
-from services.image.providers.http import ProviderHttp
 
 PATH = "/v2beta/stable-image/generate/core"
 ASPECT_RATIOS: dict[str, float] = {

@@ -1,8 +1,9 @@
-"""Calling an image provider over HTTP: bounded timeouts and sizes, retries only where they help.
+"""Calling an upstream over HTTP: the wait it asks for, and one client for cloud providers.
 
-Connect errors, 429 and 5xx are retried (honouring Retry-After, capped); anything else is
-answered at once. What reaches our caller is 502 (a bad answer), 503 (unavailable, or still
-rate-limited after the last attempt) or 504 (too slow), naming the provider and its status.
+`ProviderHttp` bounds timeouts and answer sizes and retries only where a retry can help:
+connect errors, 429 and 5xx (honouring Retry-After, capped); anything else is answered at once.
+What reaches our caller is 502 (a bad answer), 503 (unavailable, or still rate-limited after the
+last attempt) or 504 (too slow), naming the provider and its status.
 """
 
 from __future__ import annotations
@@ -19,19 +20,21 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from contracts.errors import ApiError
 
-log = logging.getLogger("services.image.http")
+log = logging.getLogger("contracts.upstream")
 
 
-class _Retryable(Exception):
-    def __init__(self, status: int | None, retry_after: float | None) -> None:
-        super().__init__(f"status {status}")
-        self.status = status
-        self.retry_after = retry_after
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Seconds the upstream asks us to wait before trying again, never negative.
 
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    value = response.headers.get("retry-after")
+    OpenAI's `retry-after-ms` wins (it is the more precise); else `Retry-After`, as seconds or
+    as an HTTP date. None when neither is there or readable.
+    """
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
     if value is None:
         return None
     try:
@@ -39,9 +42,20 @@ def _retry_after(response: httpx.Response) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        # An HTTP date is always GMT, even written with "-0000" (which parses as naive).
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class _Retryable(Exception):
+    def __init__(self, status: int | None, retry_after: float | None) -> None:
+        super().__init__(f"status {status}")
+        self.status = status  # None: the connection was never made
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -61,13 +75,17 @@ class ProviderHttp:
         *,
         timeout_seconds: float,
         attempts: int,
-        backoff_seconds: float,
         max_backoff_seconds: float,
-        max_bytes: int,
+        backoff_seconds: float = 0.5,
+        connect_timeout_seconds: float | None = None,
+        max_bytes: int | None = None,
     ) -> None:
+        """`label` names the provider in errors; `connect_timeout_seconds` defaults to
+        `timeout_seconds`; `max_bytes` None accepts an answer of any size."""
         self.label = label
         self.client = client
-        self.timeout = httpx.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds))
+        connect = timeout_seconds if connect_timeout_seconds is None else connect_timeout_seconds
+        self.timeout = httpx.Timeout(timeout_seconds, connect=connect)
         self.timeout_seconds = timeout_seconds
         self.attempts = attempts
         self.backoff = backoff_seconds
@@ -116,11 +134,12 @@ class ProviderHttp:
         status = response.status_code
         if status == 429 or status >= 500:
             log.warning("%s answered HTTP %d", self.label, status)
-            raise _Retryable(status, _retry_after(response))
+            raise _Retryable(status, retry_after_seconds(response.headers))
         if status >= 400:
-            # The provider's own message helps the operator (bad key, refused prompt); it stays
-            # in the log because it may echo what we sent.
-            log.error("%s refused: HTTP %d %s", self.label, status, content[:500])
+            # The provider's own message helps the operator (bad key, unknown voice, refused
+            # prompt); it stays in the log because it may echo what we sent.
+            text = content[:500].decode(errors="replace")
+            log.error("%s refused: HTTP %d %s", self.label, status, text)
             raise ApiError(
                 502,
                 f"{self.label} refused the request (HTTP {status})",
@@ -129,15 +148,16 @@ class ProviderHttp:
         return Answer(status, response.headers, content)
 
     async def _read(self, response: httpx.Response) -> bytes:
+        limit = self.max_bytes
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise ApiError(502, f"{self.label} sent an answer over {self.max_bytes} bytes")
+        if limit is not None and declared.isdigit() and int(declared) > limit:
+            raise ApiError(502, f"{self.label} sent an answer over {limit} bytes")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > self.max_bytes:
-                raise ApiError(502, f"{self.label} sent an answer over {self.max_bytes} bytes")
+            if limit is not None and size > limit:
+                raise ApiError(502, f"{self.label} sent an answer over {limit} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
 
