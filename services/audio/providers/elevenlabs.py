@@ -77,7 +77,8 @@ class ElevenLabsProvider(RemoteProvider):
 
     async def speak(self, text: str, choice: VoiceChoice, request: GenerateRequest) -> Part:
         base = self.settings.audio_elevenlabs_base_url.rstrip("/")
-        response = await self.http.post(
+        response = await self.http.request(
+            "POST",
             f"{base}/v1/text-to-speech/{choice.engine_voice}/with-timestamps"
             "?output_format=mp3_44100_128",
             headers={"xi-api-key": self.api_key or ""},

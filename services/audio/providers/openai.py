@@ -28,7 +28,8 @@ class OpenAIProvider(RemoteProvider):
         return cloud_voice(self.name, voice_id, language, voice_id, "OpenAI")
 
     async def speak(self, text: str, choice: VoiceChoice, request: GenerateRequest) -> Part:
-        response = await self.http.post(
+        response = await self.http.request(
+            "POST",
             f"{self.settings.audio_openai_base_url.rstrip('/')}/audio/speech",
             headers={"Authorization": f"Bearer {self.api_key}"},
             json={
