@@ -12,9 +12,7 @@ import asyncio
 import logging
 import math
 import re
-import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Any, TypeVar
 
 import httpx
@@ -29,6 +27,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from contracts.errors import ApiError
+from contracts.upstream import retry_after_seconds
 from services.script.brief import Brief
 from services.script.prompts import render
 from services.script.settings import ScriptSettings
@@ -110,26 +109,6 @@ class InvalidAnswer(Exception):
     def __init__(self, problem: str, content: str = "") -> None:
         super().__init__(problem)
         self.content = content
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from `retry-after-ms` (OpenAI) or `Retry-After` (seconds or a date)."""
-    if (ms := response.headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class _RetryAfterBeyond(stop_base):
@@ -376,7 +355,8 @@ class OpenAIWriter:
                         response.status_code,
                         extra={"body": response.text[:500]},
                     )
-                    raise _UpstreamStatus(response.status_code, _retry_after(response))
+                    after = retry_after_seconds(response.headers)
+                    raise _UpstreamStatus(response.status_code, after)
         return response
 
     def _status_error(self, exc: _UpstreamStatus) -> ApiError:
