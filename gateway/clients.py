@@ -23,6 +23,7 @@ from tenacity import (
 
 from contracts.errors import ApiError
 from contracts.requestctx import current_request_id
+from contracts.upstream import retry_after_seconds
 
 log = logging.getLogger("gateway.clients")
 
@@ -39,11 +40,8 @@ class Retryable(Exception):
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER) if value else None
-    except ValueError:
-        return None
+    after = retry_after_seconds(response.headers)
+    return None if after is None else min(after, MAX_RETRY_AFTER)
 
 
 def _upstream_detail(response: httpx.Response) -> str | None:
