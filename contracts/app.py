@@ -6,13 +6,16 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from fastapi import FastAPI
+import uvicorn
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
 from contracts.errors import ErrorEnvelope, install_error_handlers
 from contracts.requestctx import RequestContextMiddleware, RequestDone
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | None
+# What a service's GET /health tells about its setup (provider, model...), asked per request.
+HealthDetails = Callable[[Request], dict[str, Any]]
 
 # Every route documents the envelope for the statuses it can answer besides success.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -35,7 +38,9 @@ def create_app(
     max_body_bytes: int,
     lifespan: Lifespan = None,
     on_request_done: RequestDone | None = None,
+    health_details: HealthDetails | None = None,
 ) -> FastAPI:
+    """The app; with `health_details`, also GET /health saying it is up and how it is set up."""
     app = FastAPI(
         title=name,
         version=version,
@@ -47,4 +52,16 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware, max_body_bytes=max_body_bytes, on_done=on_request_done
     )
+    if health_details is not None:
+
+        @app.get("/health", response_model=Health)
+        async def health(request: Request) -> Health:
+            details = health_details(request)
+            return Health(status="ok", service=name, version=version, details=details)
+
     return app
+
+
+def run(factory: str, *, host: str, port: int) -> None:
+    """Serve the app `factory` ("module:function") builds; its logs are ours, not uvicorn's."""
+    uvicorn.run(factory, factory=True, host=host, port=port, log_config=None)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query
 
-from contracts.app import Health, create_app
+from contracts.app import create_app
 from contracts.audio import (
     Gender,
     GenerateRequest,
@@ -49,11 +49,8 @@ def build_app(settings: AudioSettings | None = None) -> FastAPI:
         description="Narration (text to speech with word timings), voices, and subtitles.",
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
+        health_details=lambda _: {"provider": tts.name},
     )
-
-    @app.get("/health", response_model=Health)
-    async def health() -> Health:
-        return Health(status="ok", service="audio", version=VERSION, details={"provider": tts.name})
 
     @app.get("/voices", response_model=VoicesResponse)
     async def voices(

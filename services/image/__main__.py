@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import uvicorn
-
+from contracts.app import run
 from services.image.settings import ImageSettings
 
 
 def main() -> None:
     settings = ImageSettings()
-    uvicorn.run(
-        "services.image.app:build_app",
-        factory=True,
-        host=settings.image_host,
-        port=settings.image_port,
-        log_config=None,
-    )
+    run("services.image.app:build_app", host=settings.image_host, port=settings.image_port)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from contracts.app import Health, create_app
+from contracts.app import create_app
 from contracts.image import (
     GenerateBatchRequest,
     GenerateBatchResponse,
@@ -48,27 +48,22 @@ def build_app(settings: ImageSettings | None = None) -> FastAPI:
         finally:
             await provider.aclose()
 
+    def health(request: Request) -> dict[str, object]:
+        provider = _generator(request).provider
+        return {
+            "provider": provider.name,
+            "model": provider.model,
+            "concurrency": settings.concurrency,
+        }
+
     app = create_app(
         name="image",
         version=VERSION,
         description="Draws one picture per scene prompt and stores it; answers storage keys.",
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
+        health_details=health,
     )
-
-    @app.get("/health", response_model=Health)
-    async def health(request: Request) -> Health:
-        generator = _generator(request)
-        return Health(
-            status="ok",
-            service="image",
-            version=VERSION,
-            details={
-                "provider": generator.provider.name,
-                "model": generator.provider.model,
-                "concurrency": settings.concurrency,
-            },
-        )
 
     @app.post("/generate", response_model=GeneratedImage)
     async def generate(body: GenerateImageRequest, request: Request) -> GeneratedImage:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import uvicorn
-
+from contracts.app import run
 from services.script.settings import ScriptSettings
 
 
 def main() -> None:
     settings = ScriptSettings()
-    uvicorn.run(
-        "services.script.app:build_app",
-        factory=True,
-        host=settings.script_host,
-        port=settings.script_port,
-        log_config=None,
-    )
+    run("services.script.app:build_app", host=settings.script_host, port=settings.script_port)
 
 
 if __name__ == "__main__":

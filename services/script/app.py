@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from contracts.app import Health, create_app
+from contracts.app import create_app
 from contracts.logs import configure_logging
 from contracts.script import DescriptionRequest, DescriptionResponse, ScriptRequest, ScriptResponse
 from services.script import phrasebook, prompts
@@ -39,20 +39,20 @@ def build_app(settings: ScriptSettings | None = None) -> FastAPI:
         finally:
             await app.state.writer.aclose()
 
+    def health(_: Request) -> dict[str, str]:
+        details: dict[str, str] = {"provider": settings.script_provider}
+        if settings.script_provider == "openai":
+            details["model"] = settings.script_openai_model
+        return details
+
     app = create_app(
         name="script",
         version=VERSION,
         description="Writes narration scripts split into scenes.",
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
+        health_details=health,
     )
-
-    @app.get("/health", response_model=Health)
-    async def health() -> Health:
-        details: dict[str, str] = {"provider": settings.script_provider}
-        if settings.script_provider == "openai":
-            details["model"] = settings.script_openai_model
-        return Health(status="ok", service="script", version=VERSION, details=details)
 
     @app.post("/generate", response_model=ScriptResponse)
     async def generate(body: ScriptRequest, request: Request) -> ScriptResponse:
