@@ -3,46 +3,36 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])\s+")
 
 
 def split_text(text: str, limit: int) -> list[str]:
     """Pieces of at most `limit` characters, cut between sentences, else between words."""
-    pieces: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_BREAK.split(text.strip()):
-        for part in _fit(sentence, limit):
-            joined = f"{current} {part}" if current else part
-            if len(joined) <= limit:
-                current = joined
-            else:
-                pieces.append(current)
-                current = part
-    if current:
-        pieces.append(current)
-    return pieces
+    sentences = _SENTENCE_BREAK.split(text.strip())
+    return _pack((part for sentence in sentences for part in _fit(sentence, limit)), limit)
 
 
 def _fit(sentence: str, limit: int) -> list[str]:
     if len(sentence) <= limit:
         return [sentence]
-    parts: list[str] = []
+    # One "word" longer than the limit (a pasted URL) is cut: nothing better exists.
+    cuts = (word[i : i + limit] for word in sentence.split() for i in range(0, len(word), limit))
+    return _pack(cuts, limit)
+
+
+def _pack(parts: Iterable[str], limit: int) -> list[str]:
+    """Consecutive parts (none over `limit`) joined by spaces into as few pieces as fit."""
+    pieces: list[str] = []
     current = ""
-    for word in sentence.split():
-        while len(word) > limit:
-            # One "word" longer than the limit (a pasted URL): cut it; nothing better exists.
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(word[:limit])
-            word = word[limit:]
-        joined = f"{current} {word}" if current else word
+    for part in parts:
+        joined = f"{current} {part}" if current else part
         if len(joined) <= limit:
             current = joined
         else:
-            parts.append(current)
-            current = word
+            pieces.append(current)
+            current = part
     if current:
-        parts.append(current)
-    return parts
+        pieces.append(current)
+    return pieces
