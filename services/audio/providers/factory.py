@@ -6,6 +6,7 @@ from services.audio.providers.base import TtsProvider
 from services.audio.providers.elevenlabs import ElevenLabsProvider
 from services.audio.providers.espeak import EspeakProvider
 from services.audio.providers.openai import OpenAIProvider
+from services.audio.providers.piper import PiperProvider
 from services.audio.settings import AudioSettings
 
 
@@ -14,4 +15,6 @@ def build_provider(settings: AudioSettings) -> TtsProvider:
         return OpenAIProvider(settings)
     if settings.audio_provider == "elevenlabs":
         return ElevenLabsProvider(settings)
+    if settings.audio_provider == "piper":
+        return PiperProvider(settings)
     return EspeakProvider(settings)
