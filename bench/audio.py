@@ -1,7 +1,9 @@
 """Audio service speed: 60 s of narration with the default voice, and its subtitles.
 
 Targets: synthesis (speech, word timings and the MP3) of 60 s of audio in under 1 s;
-subtitles (cues and the three formats) in under 100 ms. Run: python -m bench.audio
+subtitles (cues and the three formats) in under 100 ms. The same narration with the optional
+piper voice is measured too (no target: neural speech is far slower than espeak-ng).
+Run: python -m bench.audio
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import httpx
 from contracts.audio import GenerateRequest, WordTiming
 from contracts.captions import build_cues, to_ass, to_srt, to_vtt
 from services.audio.app import build_app
+from services.audio.providers.base import TtsProvider
 from services.audio.providers.espeak import EspeakProvider
+from services.audio.providers.piper import PiperProvider
 from services.audio.settings import AudioSettings
 from tests.support import serve
 
 RUNS = 5
+PIPER_RUNS = 3  # about 2 s each
 SENTENCES = (
     "Every morning the city wakes before the sun, and the bakers are the first to know it.",
     "Stoicism teaches us that we cannot control events, only our response to them.",
@@ -44,13 +49,14 @@ def narration(target_seconds: float, words_per_minute: float = 175) -> str:
     return " ".join(text)
 
 
-async def bench_provider(text: str) -> tuple[float, float, list[WordTiming]]:
-    provider = EspeakProvider(AudioSettings())
+async def bench_provider(
+    provider: TtsProvider, text: str, runs: int = RUNS
+) -> tuple[float, float, list[WordTiming]]:
     await provider.start()
     timings, duration = [], 0.0
     request = GenerateRequest(text=text)
     words: list[WordTiming] = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
             speech = await provider.synthesize(request, Path(tmp))
@@ -87,13 +93,18 @@ def bench_subtitles(words: list[WordTiming]) -> tuple[float, int]:
 
 def main() -> None:
     text = narration(60)
-    duration, synth, words = asyncio.run(bench_provider(text))
+    duration, synth, words = asyncio.run(bench_provider(EspeakProvider(AudioSettings()), text))
+    piper = asyncio.run(bench_provider(PiperProvider(AudioSettings()), text, PIPER_RUNS))
     http = asyncio.run(bench_http(text))
     subtitles, cues = bench_subtitles(words)
     print(f"narration: {len(text.split())} words -> {duration:.2f} s of audio (espeak-ng en-us+f2)")
     print(
         f"synthesis (speech + word timings + MP3), median of {RUNS}: {synth * 1000:.0f} ms "
         f"= {duration / synth:.0f}x realtime (target < 1000 ms for 60 s)"
+    )
+    print(
+        f"piper en_US-joe-medium, same text -> {piper[0]:.2f} s of audio, median of {PIPER_RUNS}: "
+        f"{piper[1] * 1000:.0f} ms = {piper[0] / piper[1]:.1f}x realtime"
     )
     print(
         f"POST /generate over HTTP incl. storage, median of {RUNS}: {http * 1000:.0f} ms "
