@@ -38,6 +38,7 @@ class Revocations:
         self.users: dict[str, tuple[int, float]] = {}
         self.seen_until = 0.0
         self.task: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index("expiresAt", name="ttl", expireAfterSeconds=0)
@@ -99,8 +100,10 @@ class Revocations:
         self.users = {k: v for k, v in self.users.items() if v[1] > now}
 
     async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll)
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.poll)
+                return
             try:
                 await self.sync()
             except Exception:
@@ -112,7 +115,12 @@ class Revocations:
         self.task = asyncio.create_task(self._poll())
 
     async def stop(self) -> None:
+        # Let a running read finish rather than cancel it inside the driver: a cancelled
+        # operation could leave the client's close waiting on it.
+        self.stopping.set()
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            done, _ = await asyncio.wait([self.task], timeout=5)
+            if not done:
+                self.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.task

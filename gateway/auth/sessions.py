@@ -33,7 +33,7 @@ def _expiry(ttl: int) -> tuple[float, datetime]:
 class RefreshOutcome:
     """What presenting a refresh token found: a live one (now used), a replay, or nothing."""
 
-    status: Literal["ok", "replayed", "expired", "unknown"]
+    status: Literal["ok", "replayed", "revoked", "expired", "unknown"]
     user_id: str | None = None
     family: str | None = None
 
@@ -76,6 +76,8 @@ class Sessions:
             seen = await self.refresh.find_one({"_id": key})
             if seen is None:
                 return RefreshOutcome("unknown")
+            if seen.get("revoked"):
+                return RefreshOutcome("revoked", seen["user"], seen["family"])
             return RefreshOutcome("replayed", seen["user"], seen["family"])
         if float(doc["until"]) < time.time():
             return RefreshOutcome("expired", doc["user"], doc["family"])
@@ -85,11 +87,13 @@ class Sessions:
         return await self.refresh.find_one({"_id": digest(token)})
 
     async def end_family(self, family: str) -> None:
-        await self.refresh.update_many({"family": family}, {"$set": {"used": True}})
+        await self.refresh.update_many(
+            {"family": family}, {"$set": {"used": True, "revoked": True}}
+        )
 
     async def end_user(self, user_id: str) -> None:
         """Close every refresh session of a user (their access tokens are cut off separately)."""
-        await self.refresh.update_many({"user": user_id}, {"$set": {"used": True}})
+        await self.refresh.update_many({"user": user_id}, {"$set": {"used": True, "revoked": True}})
 
     async def issue_one_time(self, kind: OneTimeKind, user_id: str, ttl: int) -> str:
         token = secrets.token_urlsafe(32)
