@@ -23,6 +23,7 @@ from gateway.generation import audio, images, script, video
 from gateway.jobs import JobStore
 from gateway.metrics import Metrics
 from gateway.projects import routes as projects
+from gateway.projects import v1 as projects_v1
 from gateway.projects.store import ProjectStore
 from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
@@ -109,6 +110,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     for generation in (script, audio, images, video):
         app.include_router(generation.router)
     app.include_router(auth_routes.router)
+    app.include_router(projects_v1.router)
     app.include_router(user_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
