@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,6 +46,7 @@ from services.video.progress import ProgressBoard, RenderGate
 from services.video.segments import (
     BT709,
     Encoding,
+    Overlay,
     Subtitles,
     concat_list,
     mux_args,
@@ -54,7 +55,17 @@ from services.video.segments import (
 )
 from services.video.settings import VideoSettings
 from services.video.soundtrack import build_soundtrack
-from services.video.subtitles import ass_document, cues_from_file, cues_from_words
+from services.video.sublayer import SubtitleLayer, blank_picture, in_frames
+from services.video.subtitles import (
+    ass_document,
+    band,
+    band_document,
+    cues_from_file,
+    cues_from_words,
+    events,
+    opaque,
+    states,
+)
 from services.video.timeline import Plan, plan, scene_seconds
 
 log = logging.getLogger("services.video.render")
@@ -65,6 +76,8 @@ _RESOLUTIONS = ("720p", "1080p", "1440p", "2160p")
 # A body segment is at least this long: each one costs an FFmpeg start and a keyframe.
 _MIN_CHUNK_SECONDS = 2.0
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 class _Progress:
@@ -95,16 +108,30 @@ async def _workdir(parent: Path | None) -> AsyncIterator[Path]:
         await asyncio.to_thread(shutil.rmtree, path, True)
 
 
-async def _together(*work: Coroutine[Any, Any, Any]) -> None:
-    """Run side by side; when one fails the others are cancelled (their FFmpegs killed) and
-    the first failure is raised as itself, an ApiError keeping its status."""
+@contextlib.contextmanager
+def _first_failure() -> Iterator[None]:
+    """Around a TaskGroup: when one task fails the others are cancelled (their FFmpegs
+    killed) and the first failure is raised as itself, an ApiError keeping its status."""
     try:
-        async with asyncio.TaskGroup() as group:
-            for item in work:
-                group.create_task(item)
+        yield
     except BaseExceptionGroup as failed:
         errors = failed.exceptions
         raise next((e for e in errors if isinstance(e, ApiError)), errors[0]) from None
+
+
+async def _together(*work: Coroutine[Any, Any, Any]) -> None:
+    with _first_failure():
+        async with asyncio.TaskGroup() as group:
+            for item in work:
+                group.create_task(item)
+
+
+async def _pair(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    with _first_failure():
+        async with asyncio.TaskGroup() as group:
+            a = group.create_task(first)
+            b = group.create_task(second)
+    return a.result(), b.result()
 
 
 def _key(key: str, field: str) -> str:
@@ -245,6 +272,43 @@ class Renderer:
         fonts = self.settings.video_fonts_dir
         return Subtitles(dest, fonts if fonts.is_dir() else None)
 
+    async def _subtitle_layer(
+        self,
+        cues: list[Cue] | None,
+        options: SubtitleOptions | None,
+        size: tuple[int, int],
+        fps: int,
+        work: Path,
+    ) -> SubtitleLayer | None:
+        """The subtitles as a layer each segment draws at its changes (see sublayer.py)."""
+        if cues is None or options is None:
+            return None
+        timed = events(cues, options.style)
+        shown = states(timed)
+        if not shown:
+            return None
+        top, tall = band(options.style, options.position, size)
+        document = work / "band.ass"
+        text = band_document(
+            timed,
+            style=options.style,
+            position=options.position,
+            size=size,
+            font=self.settings.video_font_name,
+        )
+        await asyncio.to_thread(document.write_text, text, encoding="utf-8")
+        blank = work / "blank.png"
+        await asyncio.to_thread(blank_picture, blank, size[0], tall)
+        fonts = self.settings.video_fonts_dir
+        return SubtitleLayer(
+            ass=document,
+            fonts_dir=fonts if fonts.is_dir() else None,
+            blank=blank,
+            top=top,
+            opaque=opaque(options.style),
+            showing=in_frames(shown, fps),
+        )
+
     async def _canvases(
         self, keys: Sequence[str], fit: Fit, size: tuple[int, int], workdir: Path
     ) -> list[Path]:
@@ -323,10 +387,11 @@ class Renderer:
             seconds = (audio.duration if audio and audio.duration else None) or info.duration
             self._check_duration(seconds, "narration_key")
             words = await self._words(request.words, request.words_key, "words_key")
-            subtitles = None
-            if request.subtitles is not None:
-                cues = await self._cues(request.subtitles, words, size)
-                subtitles = self._write_ass(cues, request.subtitles, size, work / "subs.ass")
+            cues = (
+                await self._cues(request.subtitles, words, size)
+                if request.subtitles is not None
+                else None
+            )
             shares = scene_seconds(seconds, request.scenes, words)
             timeline = plan(
                 shares,
@@ -341,8 +406,11 @@ class Renderer:
                     -(-round(seconds * request.fps) // (parallel * 3)),
                 ),
             )
-            canvases = await self._canvases(
-                [s.image_key for s in request.scenes], request.fit, canvas_size(*size), work
+            canvases, layer = await _pair(
+                self._canvases(
+                    [s.image_key for s in request.scenes], request.fit, canvas_size(*size), work
+                ),
+                self._subtitle_layer(cues, request.subtitles, size, request.fps, work),
             )
             music = (
                 await asyncio.to_thread(music_loop, request.music, settings.video_cache_dir)
@@ -366,14 +434,21 @@ class Renderer:
             async def encoder() -> None:
                 while pending:
                     k = pending.pop(0)
+                    segment = timeline.segments[k]
+                    overlay = None
+                    script = layer and layer.script(segment.start, segment.end, request.fps)
+                    if layer and script:
+                        path = work / f"subtitles-{k:04d}.ffconcat"
+                        path.write_text(script, encoding="utf-8")
+                        overlay = Overlay(path, layer)
                     args = segment_args(
-                        timeline.segments[k],
+                        segment,
                         timeline,
                         canvases=canvases,
                         moves=moves,
                         size=size,
                         transition=template.transition,
-                        subtitles=subtitles,
+                        subtitles=overlay,
                         encoding=encoding,
                         out=parts[k],
                     )
@@ -465,7 +540,7 @@ class Renderer:
                     "-map",
                     "0:a:0?",
                     "-vf",
-                    f"{subtitles.filter(0)},{BT709}",
+                    f"{subtitles.filter()},{BT709}",
                     *encoding.args(),
                     "-c:a",
                     "copy",

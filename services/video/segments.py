@@ -11,6 +11,7 @@ from pathlib import Path
 
 from services.video.ffmpeg import filter_path
 from services.video.motion import Move, motion_filter
+from services.video.sublayer import SubtitleLayer
 from services.video.timeline import Plan, Segment
 
 # Tags the frames so the encoder writes BT.709 into the stream (players assume 601 otherwise).
@@ -64,16 +65,22 @@ class Encoding:
 
 @dataclass(frozen=True)
 class Subtitles:
+    """An ASS file burned by libass into every frame (/burn-subtitles: one pass, no segments)."""
+
     ass: Path
     fonts_dir: Path | None
 
-    def filter(self, offset_seconds: float) -> str:
+    def filter(self) -> str:
         fonts = f":fontsdir={filter_path(self.fonts_dir)}" if self.fonts_dir else ""
-        burn = f"subtitles=filename={filter_path(self.ass)}{fonts}"
-        if not offset_seconds:
-            return burn
-        # The ASS file holds the whole video's times: shift this segment's frames into place.
-        return f"setpts=PTS+{offset_seconds:.6f}/TB,{burn},setpts=PTS-STARTPTS"
+        return f"subtitles=filename={filter_path(self.ass)}{fonts}"
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A segment's subtitles: its ffconcat script of pictures and the layer drawing them."""
+
+    script: Path
+    layer: SubtitleLayer
 
 
 def segment_args(
@@ -84,7 +91,7 @@ def segment_args(
     moves: list[Move | None],
     size: tuple[int, int],
     transition: str,
-    subtitles: Subtitles | None,
+    subtitles: Overlay | None,
     encoding: Encoding,
     out: Path,
 ) -> list[str]:
@@ -126,10 +133,15 @@ def segment_args(
                 f"[c2]{moving(1, segment.start + blend, rest)}[s2]",
                 "[x][s2]concat=n=2:v=1:a=0[v]",
             ]
-    tail = [BT709]
     if subtitles is not None:
-        tail.insert(0, subtitles.filter(segment.start / plan.fps))
-    chains.append(f"[v]{','.join(tail)}[out]")
+        inputs += ["-f", "concat", "-safe", "0", "-i", str(subtitles.script)]
+        top = subtitles.layer.top
+        chains += [
+            subtitles.layer.filter(len(segment.scenes), segment.start),
+            f"[v][sub]overlay=x=0:y={top}:format=yuv420:eof_action=repeat,{BT709}[out]",
+        ]
+    else:
+        chains.append(f"[v]{BT709}[out]")
     return [
         *inputs,
         "-filter_complex",

@@ -3,6 +3,7 @@ written as an ASS document styled for the frame size, which libass then draws.""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,14 +120,38 @@ def _text(cue: Cue, lit: WordTiming | None) -> str:
     return "\\N".join(rows)
 
 
-def ass_document(
-    cues: Sequence[Cue],
-    *,
+@dataclass(frozen=True)
+class Event:
+    """One ASS event; times in whole centiseconds, ASS's own resolution."""
+
+    start: int
+    end: int
+    text: str
+
+
+def events(cues: Sequence[Cue], style: SubtitleStyle) -> list[Event]:
+    timed: list[tuple[float, float, str]] = []
+    for cue in cues:
+        if style != "tiktok_highlight":
+            timed.append((cue.start, cue.end, _text(cue, None)))
+            continue
+        # One event per word: the whole cue, with the word being spoken lit, until the next.
+        words = [w for line in cue.lines for w in line]
+        for j, word in enumerate(words):
+            start = cue.start if j == 0 else max(cue.start, word.start)
+            end = words[j + 1].start if j + 1 < len(words) else cue.end
+            timed.append((start, min(end, cue.end), _text(cue, word)))
+    found = [Event(max(0, round(a * 100)), round(b * 100), text) for a, b, text in timed]
+    return [e for e in found if e.end > e.start]
+
+
+def _header(
     style: SubtitleStyle,
     position: SubtitlePosition,
     size: tuple[int, int],
     font: str,
-) -> str:
+    play_height: int,
+) -> list[str]:
     width, height = size
     short = min(size)
     look = _LOOKS[style]
@@ -138,11 +163,14 @@ def ass_document(
         f"{look.border_style},{look.outline * short:.1f},{look.shadow * short:.1f},"
         f"{_ALIGNMENT[position]},{margin_h},{margin_h},{margin_v},1"
     )
-    header = [
+    return [
         "[Script Info]",
         "ScriptType: v4.00+",
+        # The colours are plain RGB: without this, libass treats them as TV-range BT.601
+        # (VSFilter's habit) and white comes out grey on an RGB frame.
+        "YCbCr Matrix: None",
         f"PlayResX: {width}",
-        f"PlayResY: {height}",
+        f"PlayResY: {play_height}",
         "WrapStyle: 2",  # lines are already broken: never wrap again
         "ScaledBorderAndShadow: yes",
         "",
@@ -155,20 +183,100 @@ def ass_document(
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
-    events = []
-    for cue in cues:
-        if style != "tiktok_highlight":
-            events.append((cue.start, cue.end, _text(cue, None)))
-            continue
-        # One event per word: the whole cue, with the word being spoken lit, until the next.
-        words = [w for line in cue.lines for w in line]
-        for j, word in enumerate(words):
-            start = cue.start if j == 0 else max(cue.start, word.start)
-            end = words[j + 1].start if j + 1 < len(words) else cue.end
-            if end > start:
-                events.append((start, min(end, cue.end), _text(cue, word)))
-    body = [
-        f"Dialogue: 0,{_clock(start)},{_clock(end)},Default,,0,0,0,,{text}"
-        for start, end, text in events
-    ]
+
+
+def _dialogue(start: int, end: int, text: str) -> str:
+    return f"Dialogue: 0,{_clock(start / 100)},{_clock(end / 100)},Default,,0,0,0,,{text}"
+
+
+def ass_document(
+    cues: Sequence[Cue],
+    *,
+    style: SubtitleStyle,
+    position: SubtitlePosition,
+    size: tuple[int, int],
+    font: str,
+) -> str:
+    header = _header(style, position, size, font, size[1])
+    body = [_dialogue(e.start, e.end, e.text) for e in events(cues, style)]
     return "\n".join([*header, *body]) + "\n"
+
+
+@dataclass(frozen=True)
+class State:
+    """What the subtitles show from `start` to `end` (centiseconds): these events' texts,
+    in the document's order (libass stacks simultaneous events in that order)."""
+
+    start: int
+    end: int
+    texts: tuple[str, ...]
+
+
+def states(timed: Sequence[Event]) -> list[State]:
+    """The distinct pictures of a list of events, in time order; nothing shown is no state."""
+    changes: dict[int, list[tuple[int, bool]]] = {}
+    for index, event in enumerate(timed):
+        changes.setdefault(event.start, []).append((index, True))
+        changes.setdefault(event.end, []).append((index, False))
+    found: list[State] = []
+    active: set[int] = set()
+    times = sorted(changes)
+    for at, after in itertools.pairwise(times):
+        for index, starts in changes[at]:
+            if starts:
+                active.add(index)
+            else:
+                active.discard(index)
+        if not active:
+            continue
+        texts = tuple(timed[i].text for i in sorted(active))
+        if found and found[-1].end == at and found[-1].texts == texts:
+            found[-1] = State(found[-1].start, after, texts)
+        else:
+            found.append(State(at, after, texts))
+    return found
+
+
+def band(
+    style: SubtitleStyle, position: SubtitlePosition, size: tuple[int, int]
+) -> tuple[int, int]:
+    """Top row and height of a band of the frame that holds every subtitle of this style and
+    position: two lines (cues never have more, and lines never wrap) with their outline or
+    box, and the vertical margin. Even numbers, so 4:2:0 chroma lines up when it is overlaid."""
+    height = size[1]
+    short = min(size)
+    look = _LOOKS[style]
+    font_size = _font_size(style, size)
+    # DejaVu Sans is 1.16 em from ascender to descender; 1.5 em a line leaves room to spare.
+    text = 2 * 1.5 * font_size + 2 * (look.outline + look.shadow) * short + 8
+    if position == "middle":
+        tall = min(height, 4 * ((round(text) + 3) // 4) + height % 4)
+        return (height - tall) // 2, tall
+    tall = min(height, 2 * ((round(text + height * 0.07) + 1) // 2))
+    return (0 if position == "top" else height - tall), tall
+
+
+def band_document(
+    timed: Sequence[Event],
+    *,
+    style: SubtitleStyle,
+    position: SubtitlePosition,
+    size: tuple[int, int],
+    font: str,
+) -> str:
+    """The events for drawing on the band alone: with the band's height as PlayResY and the
+    frame's margins, libass places them where it would on the whole frame."""
+    _, tall = band(style, position, size)
+    header = _header(style, position, size, font, tall)
+    return "\n".join([*header, *(_dialogue(e.start, e.end, e.text) for e in timed)]) + "\n"
+
+
+def opaque(style: SubtitleStyle) -> bool:
+    """Whether every colour this style draws is fully opaque (ASS alpha 00)."""
+    look = _LOOKS[style]
+    used = [look.primary, HIGHLIGHT]
+    if look.outline or look.border_style == 3:
+        used.append(look.outline_colour)
+    if look.shadow:
+        used.append(look.back_colour)
+    return all(colour.startswith("&H00") for colour in used)
