@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import signal
 import socket
@@ -167,7 +168,29 @@ class Stack:
                 await asyncio.wait_for(pump, 2)
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def insecure_bind(host: str, environ: Mapping[str, str]) -> str | None:
+    """Why binding to `host` is refused, or None. Local mode answers anonymous requests as a
+    built-in user with every right: that is only safe where nobody else can connect."""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback or _flag(environ, "AUTH_REQUIRED") or _flag(environ, "AUTH_ALLOW_REMOTE_ANONYMOUS"):
+        return None
+    return (
+        f"refusing to bind to {host} without authentication: set AUTH_REQUIRED=true (and "
+        "AUTH_JWT_KEYS), or AUTH_ALLOW_REMOTE_ANONYMOUS=true if this network is trusted"
+    )
+
+
 async def run_stack(host: str, port: int, mongo_port: int, data_dir: Path) -> int:
+    if refusal := insecure_bind(host, os.environ):
+        sys.stderr.write(f"studio: {refusal}\n")
+        return 2
     specs, env = plan(host, port, mongo_port, data_dir, os.environ)
     busy = busy_ports(host, [s.port for s in specs])
     if busy:

@@ -6,11 +6,16 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
+import pytest
 import uvicorn
 
 from gateway.app import build_app
+from gateway.auth.tokens import KeyConfigError
+from gateway.settings import GatewaySettings
+from studio.stack import insecure_bind
 from tests.auth.conftest import AuthGateway, Factory
 from tests.support import free_port
 
@@ -147,3 +152,22 @@ async def test_local_mode_refuses_anonymous_requests_beyond_loopback(
     allowed = build_app(settings.model_copy(update={"auth_allow_remote_anonymous": True}))
     async with serve_on(allowed, address) as url, httpx.AsyncClient(base_url=url) as http:
         assert (await http.get("/projects")).status_code == 200
+
+
+def test_studio_refuses_a_public_bind_without_auth() -> None:
+    assert insecure_bind("127.0.0.1", {}) is None
+    assert insecure_bind("::1", {}) is None
+    refusal = insecure_bind("0.0.0.0", {})
+    assert refusal is not None
+    assert "AUTH_REQUIRED" in refusal
+    assert insecure_bind("0.0.0.0", {"AUTH_REQUIRED": "true"}) is None
+    assert insecure_bind("0.0.0.0", {"AUTH_ALLOW_REMOTE_ANONYMOUS": "1"}) is None
+
+
+def test_auth_required_without_signing_keys_refuses_to_start(tmp_path: Path) -> None:
+    settings = GatewaySettings(auth_required=True, media_root=tmp_path)
+    with pytest.raises(KeyConfigError, match="no signing keys"):
+        build_app(settings)
+    weak = GatewaySettings(auth_required=True, media_root=tmp_path, auth_jwt_keys={"k": "short"})
+    with pytest.raises(KeyConfigError, match="shorter than 32"):
+        build_app(weak)
