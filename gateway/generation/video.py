@@ -26,7 +26,7 @@ from contracts.video import (
 from gateway.body import optional_json_object
 from gateway.generation.calls import build, payload
 from gateway.jobs import Job
-from gateway.projects.access import Project, ProjectRef
+from gateway.projects.access import Project, ProjectRef, readable_project
 from gateway.state import GatewayState, get_state
 
 log = logging.getLogger("gateway.video")
@@ -224,7 +224,15 @@ async def subtitles(request: Request, ref: Project, state: State) -> Any:
 
 @router.get("/jobs/{job_id}", response_model=Job)
 async def get_job(job_id: str, state: State) -> Job:
-    return await state.jobs.get(job_id)
+    job = await state.jobs.get(job_id)
+    try:
+        # A job is as visible as its project: someone else's answers 404, like the project does.
+        await readable_project(job.project_id, state.projects)
+    except ApiError as exc:
+        if exc.status == 404 and exc.detail.startswith("Project not found"):
+            raise ApiError(404, f"Job not found: {job_id}") from None
+        raise
+    return job
 
 
 @router.get("/video-template")
