@@ -50,14 +50,11 @@ def demo(
     data_dir: Path = typer.Option(Path("data"), help="Used when the demo starts its own stack."),
 ) -> None:
     """Topic in, subtitled MP4 out, through the gateway's HTTP API with progress bars."""
-    from studio.demo import DemoError, run_demo
+    from studio.demo import DemoError, DemoOptions, run_demo
 
+    options = DemoOptions(topic, language, sections, seconds, resolution, template, out)
     try:
-        path, url = asyncio.run(
-            run_demo(
-                topic, base_url, language, sections, seconds, resolution, template, out, data_dir
-            )
-        )
+        path, url = asyncio.run(run_demo(options, base_url, data_dir))
     except DemoError as exc:
         typer.echo(f"studio demo: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +36,18 @@ async def _call(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -
     return response.json()
 
 
-async def pipeline(
-    http: httpx.AsyncClient,
-    topic: str,
-    language: str,
-    sections: int,
-    seconds: int,
-    resolution: str,
-    template: str,
-    out: Path,
-) -> tuple[Path, str]:
+@dataclass(frozen=True)
+class DemoOptions:
+    topic: str
+    language: str = "en"
+    sections: int = 4
+    seconds: int = 30
+    resolution: str = "1080p"
+    template: str = "ken_burns"
+    out: Path = Path("demo.mp4")
+
+
+async def pipeline(http: httpx.AsyncClient, options: DemoOptions) -> tuple[Path, str]:
     columns = (
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -62,13 +65,13 @@ async def pipeline(
             "POST",
             "/projects",
             json={
-                "title": topic,
-                "description": topic,
-                "language": language,
-                "nb_section": sections,
-                "duration": seconds,
-                "resolution": resolution,
-                "video_template_path": template,
+                "title": options.topic,
+                "description": options.topic,
+                "language": options.language,
+                "nb_section": options.sections,
+                "duration": options.seconds,
+                "resolution": options.resolution,
+                "video_template_path": options.template,
                 "background_music": "cinematic",
                 "image_style": "watercolor",
             },
@@ -84,7 +87,7 @@ async def pipeline(
         await _call(http, "POST", f"/audios/{pid}", json={})
         progress.update(task, completed=100)
 
-        task = step(f"draw {sections} scenes")
+        task = step(f"draw {options.sections} scenes")
         await _call(http, "POST", f"/images/{pid}", json={})
         progress.update(task, completed=100)
 
@@ -114,11 +117,11 @@ async def pipeline(
         url = subtitled["video_url"]
         async with http.stream("GET", url) as response:
             response.raise_for_status()
-            with out.open("wb") as file:
+            with options.out.open("wb") as file:
                 async for chunk in response.aiter_bytes():
                     file.write(chunk)
         progress.update(task, completed=100)
-    return out, url
+    return options.out, url
 
 
 async def _reachable(base_url: str) -> bool:
@@ -129,17 +132,7 @@ async def _reachable(base_url: str) -> bool:
         return False
 
 
-async def run_demo(
-    topic: str,
-    base_url: str,
-    language: str,
-    sections: int,
-    seconds: int,
-    resolution: str,
-    template: str,
-    out: Path,
-    data_dir: Path,
-) -> tuple[Path, str]:
+async def run_demo(options: DemoOptions, base_url: str, data_dir: Path) -> tuple[Path, str]:
     stack: Stack | None = None
     if not await _reachable(base_url):
         specs, env = plan("127.0.0.1", 8000, 27027, data_dir, os.environ)
@@ -152,9 +145,7 @@ async def run_demo(
         base_url = "http://127.0.0.1:8000"
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=900) as http:
-            return await pipeline(
-                http, topic, language, sections, seconds, resolution, template, out
-            )
+            return await pipeline(http, options)
     finally:
         if stack is not None:
             await stack.stop()

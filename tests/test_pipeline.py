@@ -28,7 +28,7 @@ from services.script.app import build_app as build_script
 from services.script.settings import ScriptSettings
 from services.video.app import build_app as build_video
 from services.video.settings import VideoSettings
-from studio.demo import pipeline
+from studio.demo import DemoOptions, pipeline
 from tests.gateway.conftest import gateway_settings
 from tests.support import serve
 
@@ -221,7 +221,8 @@ async def test_rendering_before_the_media_exists_is_a_clear_422(stack: Stack) ->
 
 async def test_studio_demo_goes_from_topic_to_a_subtitled_mp4(stack: Stack) -> None:
     out = stack.tmp / "demo.mp4"
-    path, url = await pipeline(stack.http, "Why rivers bend", "es", 2, 10, "720p", "dissolve", out)
+    options = DemoOptions("Why rivers bend", "es", 2, 10, "720p", "dissolve", out)
+    path, url = await pipeline(stack.http, options)
     assert url.endswith("/video.mp4")
     video = probe(path)
     assert video.first("video") is not None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from contracts.audio import GenerateRequest, GenerateResponse, SubtitlesRequest, SubtitlesResponse
 from contracts.errors import ApiError
 from gateway.body import optional_json_object
-from gateway.generation.calls import build, payload
+from gateway.generation.calls import build, guide_answer, payload
 from gateway.projects.access import ProjectRef, project_ref
 from gateway.state import GatewayState, get_state
 
@@ -73,8 +73,7 @@ async def audios(request: Request, ref: Ref, state: State) -> Any:
 
 @router.post("/projects/{project_id}/generate-audio")
 async def guide_generate_audio(request: Request, ref: Ref, state: State) -> Any:
-    result = await generate_audio(state, ref, await optional_json_object(request))
-    return {**result, "updated_at": result.get("updatedAt")}
+    return guide_answer(await generate_audio(state, ref, await optional_json_object(request)))
 
 
 @router.get("/audios/generate-subtitle")

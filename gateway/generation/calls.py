@@ -21,3 +21,8 @@ def build(model: type[M], data: dict[str, Any]) -> M:
 
 def payload(request: BaseModel) -> dict[str, Any]:
     return request.model_dump(mode="json", exclude_none=True)
+
+
+def guide_answer(project: dict[str, Any]) -> dict[str, Any]:
+    """The integration guide's answers also name the update time in snake case."""
+    return {**project, "updated_at": project.get("updatedAt")}

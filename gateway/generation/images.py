@@ -14,7 +14,7 @@ from contracts.image import (
     GenerateImageRequest,
 )
 from gateway.body import json_object, optional_json_object
-from gateway.generation.calls import build, payload
+from gateway.generation.calls import build, guide_answer, payload
 from gateway.projects.access import Project, ProjectRef
 from gateway.state import GatewayState, get_state
 
@@ -96,8 +96,7 @@ async def image(scene_index: SceneIndex, request: Request, ref: Project, state: 
 
 @router.post("/projects/{project_id}/generate-images")
 async def guide_generate_images(request: Request, ref: Project, state: State) -> Any:
-    result = await generate_images(state, ref, await optional_json_object(request))
-    return {**result, "updated_at": result.get("updatedAt")}
+    return guide_answer(await generate_images(state, ref, await optional_json_object(request)))
 
 
 @router.post("/projects/{project_id}/generate-images/{scene_index}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from contracts.script import DescriptionRequest, ScriptRequest, ScriptResponse
 from gateway.body import json_object, optional_json_object
-from gateway.generation.calls import build, payload
+from gateway.generation.calls import build, guide_answer, payload
 from gateway.projects.access import Project, ProjectRef
 from gateway.state import GatewayState, get_state
 
@@ -76,5 +76,4 @@ async def scripts(project_id: str, request: Request, ref: Project, state: State)
 async def guide_generate_script(
     project_id: str, request: Request, ref: Project, state: State
 ) -> Any:
-    result = await generate_script(state, ref, await optional_json_object(request))
-    return {**result, "updated_at": result.get("updatedAt")}
+    return guide_answer(await generate_script(state, ref, await optional_json_object(request)))

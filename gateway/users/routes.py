@@ -121,20 +121,10 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-@router.get("/users", response_model=UserList)
+# Seed 003's `/users` and seed 001's `/admin/users`: one handler under both paths.
+@router.get("/users", response_model=UserList, operation_id="list_users")
+@router.get("/admin/users", response_model=UserList, operation_id="admin_list_users")
 async def list_users(
-    _: Reader,
-    accounts: AccountsDep,
-    search: Search = None,
-    tier: Tier | None = None,
-    page: Page = 1,
-    limit: Limit = 20,
-) -> UserList:
-    return await _list_users(accounts, search, tier, page, limit)
-
-
-@router.get("/admin/users", response_model=UserList)
-async def admin_list_users(
     _: Reader,
     accounts: AccountsDep,
     search: Search = None,
