@@ -47,6 +47,8 @@ class PeakMemory:
         self.pid = pid
         self.rss = 0
         self.pss = 0
+        self.python = 0  # the service process alone (PSS)
+        self.ffmpeg = 0  # the largest single FFmpeg (PSS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -61,6 +63,10 @@ class PeakMemory:
                     continue
                 rss += info.rss
                 pss += info.pss
+                if proc.pid == self.pid:
+                    self.python = max(self.python, info.pss)
+                else:
+                    self.ffmpeg = max(self.ffmpeg, info.pss)
             self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
             self._stop.wait(0.05)
 
@@ -244,6 +250,8 @@ def main() -> None:
     print(f"realtime factor      {info.duration / wall:6.2f} x   (target >= 3x)")
     print(f"peak memory (tree)   {memory.pss / 2**20:6.0f} MB PSS, {memory.rss / 2**20:.0f} MB RSS"
           "   (target <= 400 MB)")  # fmt: skip
+    print(f"  of which: service process peak {memory.python / 2**20:.0f} MB PSS, "
+          f"largest FFmpeg {memory.ffmpeg / 2**20:.0f} MB PSS")  # fmt: skip
     print(f"output size          {info.size / 2**20:6.2f} MB "
           f"({info.size * 8 / info.duration / 1e6:.1f} Mb/s)")  # fmt: skip
     for label, seconds in bare.items():

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 SAMPLE_RATE = 44_100
 # Part of the cached file name: bump it when the synthesis changes.
-SYNTH_VERSION = 1
+SYNTH_VERSION = 2
 BARS = 8
 
 Signal = npt.NDArray[np.float64]
@@ -75,7 +75,7 @@ def _envelope(n: int, attack: float, release: float) -> Signal:
     return env
 
 
-def _add(track: Signal, sound: Signal, at: float) -> None:
+def _add(track: npt.NDArray[np.float32], sound: Signal, at: float) -> None:
     start = int(at * SAMPLE_RATE)
     end = min(len(track), start + len(sound))
     track[start:end] += sound[: end - start]
@@ -86,7 +86,9 @@ def synthesise(mood: Mood) -> npt.NDArray[np.int16]:
     beat = 60.0 / mood.bpm
     bar = 4 * beat
     n = int(BARS * bar * SAMPLE_RATE)
-    left, right = np.zeros(n), np.zeros(n)
+    # float32 tracks and in-place scaling: the service process stays small while it
+    # synthesises (float64 with whole-track temporaries peaked near 100 MB).
+    left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
     rng = np.random.default_rng(mood.root)
     for index in range(BARS):
         chord = mood.chords[index % len(mood.chords)]
@@ -122,11 +124,14 @@ def synthesise(mood: Mood) -> npt.NDArray[np.int16]:
                 _add(right, kick, at + k * beat)
                 _add(left, hat, at + (k + 0.5) * beat)
                 _add(right, hat, at + (k + 0.5) * beat)
-    stereo = np.stack([left, right], axis=1)
-    rms = float(np.sqrt(np.mean(stereo**2))) or 1.0
-    stereo *= 10 ** (-20 / 20) / rms
-    stereo = np.clip(stereo, -0.95, 0.95)
-    return (stereo * 32767).astype(np.int16)
+    rms = float(np.sqrt((np.dot(left, left) + np.dot(right, right)) / (2 * n))) or 1.0
+    out = np.empty((n, 2), np.int16)
+    for channel, track in enumerate((left, right)):
+        track *= 10 ** (-20 / 20) / rms
+        np.clip(track, -0.95, 0.95, out=track)
+        track *= 32767
+        out[:, channel] = track
+    return out
 
 
 def music_loop(mood: str, cache_dir: Path) -> Path:

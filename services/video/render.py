@@ -412,11 +412,6 @@ class Renderer:
                 ),
                 self._subtitle_layer(cues, request.subtitles, size, request.fps, work),
             )
-            music = (
-                await asyncio.to_thread(music_loop, request.music, settings.video_cache_dir)
-                if request.music
-                else None
-            )
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(request.scenes))]
             encoding = self._encoding(request.fps, request.output.crf, parallel)
@@ -430,6 +425,24 @@ class Renderer:
 
             # Longest first, so the last segments to finish are short and no core idles long.
             pending = sorted(range(len(parts)), key=lambda k: -timeline.segments[k].frames)
+
+            async def mixed_audio() -> None:
+                # Alongside the encoders: synthesising a mood's loop on its first use and
+                # mixing cost a core-second or two that the segments would otherwise wait for.
+                music = (
+                    await asyncio.to_thread(music_loop, request.music, settings.video_cache_dir)
+                    if request.music
+                    else None
+                )
+                await build_soundtrack(
+                    narration,
+                    music,
+                    soundtrack,
+                    duration=timeline.duration,
+                    music_volume=request.music_volume,
+                    bitrate_kbps=request.output.audio_bitrate_kbps,
+                    time_limit=settings.video_render_timeout_seconds,
+                )
 
             async def encoder() -> None:
                 while pending:
@@ -460,15 +473,7 @@ class Renderer:
 
             await _together(
                 *(encoder() for _ in range(min(parallel, len(parts)))),
-                build_soundtrack(
-                    narration,
-                    music,
-                    soundtrack,
-                    duration=timeline.duration,
-                    music_volume=request.music_volume,
-                    bitrate_kbps=request.output.audio_bitrate_kbps,
-                    time_limit=settings.video_render_timeout_seconds,
-                ),
+                mixed_audio(),
             )
             progress.stage("muxing", 90)
             video = await self._join(parts, soundtrack, work)
