@@ -46,7 +46,6 @@ from services.video.progress import ProgressBoard, RenderGate
 from services.video.segments import (
     BT709,
     Encoding,
-    Overlay,
     Subtitles,
     concat_list,
     mux_args,
@@ -55,7 +54,7 @@ from services.video.segments import (
 )
 from services.video.settings import VideoSettings
 from services.video.soundtrack import build_soundtrack
-from services.video.sublayer import SubtitleLayer, blank_picture, in_frames
+from services.video.sublayer import SubtitleLayer, in_frames
 from services.video.subtitles import (
     ass_document,
     band,
@@ -297,13 +296,12 @@ class Renderer:
             font=self.settings.video_font_name,
         )
         await asyncio.to_thread(document.write_text, text, encoding="utf-8")
-        blank = work / "blank.png"
-        await asyncio.to_thread(blank_picture, blank, size[0], tall)
         fonts = self.settings.video_fonts_dir
         return SubtitleLayer(
             ass=document,
             fonts_dir=fonts if fonts.is_dir() else None,
-            blank=blank,
+            width=size[0],
+            height=tall,
             top=top,
             opaque=opaque(options.style),
             showing=in_frames(shown, fps),
@@ -448,12 +446,6 @@ class Renderer:
                 while pending:
                     k = pending.pop(0)
                     segment = timeline.segments[k]
-                    overlay = None
-                    script = layer and layer.script(segment.start, segment.end, request.fps)
-                    if layer and script:
-                        path = work / f"subtitles-{k:04d}.ffconcat"
-                        path.write_text(script, encoding="utf-8")
-                        overlay = Overlay(path, layer)
                     args = segment_args(
                         segment,
                         timeline,
@@ -461,7 +453,7 @@ class Renderer:
                         moves=moves,
                         size=size,
                         transition=template.transition,
-                        subtitles=overlay,
+                        subtitles=layer,
                         encoding=encoding,
                         out=parts[k],
                     )

@@ -75,14 +75,6 @@ class Subtitles:
         return f"subtitles=filename={filter_path(self.ass)}{fonts}"
 
 
-@dataclass(frozen=True)
-class Overlay:
-    """A segment's subtitles: its ffconcat script of pictures and the layer drawing them."""
-
-    script: Path
-    layer: SubtitleLayer
-
-
 def segment_args(
     segment: Segment,
     plan: Plan,
@@ -91,7 +83,7 @@ def segment_args(
     moves: list[Move | None],
     size: tuple[int, int],
     transition: str,
-    subtitles: Overlay | None,
+    subtitles: SubtitleLayer | None,
     encoding: Encoding,
     out: Path,
 ) -> list[str]:
@@ -133,12 +125,11 @@ def segment_args(
                 f"[c2]{moving(1, segment.start + blend, rest)}[s2]",
                 "[x][s2]concat=n=2:v=1:a=0[v]",
             ]
-    if subtitles is not None:
-        inputs += ["-f", "concat", "-safe", "0", "-i", str(subtitles.script)]
-        top = subtitles.layer.top
+    band = subtitles and subtitles.filter(segment.start, segment.end, fps)
+    if subtitles is not None and band:
         chains += [
-            subtitles.layer.filter(len(segment.scenes), segment.start),
-            f"[v][sub]overlay=x=0:y={top}:format=yuv420:eof_action=repeat,{BT709}[out]",
+            band,
+            f"[v][sub]overlay=x=0:y={subtitles.top}:format=yuv420:eof_action=repeat,{BT709}[out]",
         ]
     else:
         chains.append(f"[v]{BT709}[out]")
