@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,12 @@ log = logging.getLogger("services.video.ffmpeg")
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 _STDERR_KEEP = 16_384
+# glibc raises its mmap threshold to the size of each large block freed, up to 32 MB, so after
+# the first frames the frame buffers (3-6 MB at 1080p) come from the heap and arenas, which
+# keep them when they are freed. A fixed threshold keeps every frame buffer mmapped and
+# returned when freed: about 15 MB less per segment FFmpeg, no slower (measured). Other C
+# libraries ignore the variable.
+_ENV = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 class FfmpegFailed(Exception):
@@ -55,6 +62,7 @@ async def run_ffmpeg(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env=_ENV,
     )
     assert proc.stdout is not None
     assert proc.stderr is not None

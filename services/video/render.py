@@ -37,7 +37,7 @@ from contracts.video import (
     Stage,
     SubtitleOptions,
 )
-from services.video.canvas import NotAnImage, fit_canvas
+from services.video.canvas import NotAnImage, fit_canvas, release_memory
 from services.video.catalog import TEMPLATES
 from services.video.ffmpeg import run_ffmpeg
 from services.video.motion import canvas_size, frame_size, move_for
@@ -410,6 +410,7 @@ class Renderer:
                 ),
                 self._subtitle_layer(cues, request.subtitles, size, request.fps, work),
             )
+            await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(request.scenes))]
             encoding = self._encoding(request.fps, request.output.crf, parallel)
