@@ -3,23 +3,11 @@ these through asyncio.to_thread)."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from pathlib import Path
 
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps, UnidentifiedImageError
 
 from contracts.video import Fit
-
-# glibc keeps the memory Pillow freed in the heap and the worker threads' arenas: the service
-# would carry the canvases' 20-30 MB through the whole encode. Absent elsewhere (musl, macOS).
-_MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
-
-
-def release_memory() -> None:
-    """Give the freed memory of the canvas work back to the system (a few ms)."""
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 class NotAnImage(ValueError):

@@ -148,7 +148,7 @@ def music_loop(mood: str, cache_dir: Path) -> Path:
             out.setnchannels(2)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)
-            out.writeframes(samples.tobytes())
+            out.writeframes(samples.data)  # a view, not a copy of the samples
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -37,9 +37,10 @@ from contracts.video import (
     Stage,
     SubtitleOptions,
 )
-from services.video.canvas import NotAnImage, fit_canvas, release_memory
+from services.video.canvas import NotAnImage, fit_canvas
 from services.video.catalog import TEMPLATES
 from services.video.ffmpeg import run_ffmpeg
+from services.video.memory import release_memory
 from services.video.motion import canvas_size, frame_size, move_for
 from services.video.music import music_loop
 from services.video.progress import ProgressBoard, RenderGate
@@ -433,6 +434,7 @@ class Renderer:
                     if request.music
                     else None
                 )
+                await asyncio.to_thread(release_memory)  # the synthesised samples
                 await build_soundtrack(
                     narration,
                     music,
