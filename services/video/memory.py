@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 
 # glibc keeps what Pillow and numpy freed in the heap and in the worker threads' arenas: the
 # service would carry the canvases' and the music's 20-30 MB through the whole encode.
@@ -12,6 +13,8 @@ _MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim"
 
 
 def release_memory() -> None:
-    """Return the free memory of every arena to the system (blocking: a few ms)."""
+    """Collect cycles, then return the free memory of every arena to the system (blocking:
+    a few ms)."""
+    gc.collect()
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)

@@ -132,6 +132,28 @@ async def test_burned_subtitles_change_the_pixels_of_their_region(
     assert bottom > 10 * max(top, 0.5), (bottom, top)
 
 
+async def test_beside_the_captions_the_picture_shows_through(
+    client: httpx.AsyncClient, media: Path
+) -> None:
+    words = words_for("captions must be readable on every picture", 0.2, 0.3)
+    plain = await client.post("/render", json={**BASE, "template": "basic_fade"})
+    subbed = await client.post(
+        "/render",
+        json={
+            **BASE,
+            "template": "basic_fade",
+            "words": words,
+            "subtitles": {"style": "tiktok_highlight", "position": "bottom"},
+        },
+    )
+    assert plain.status_code == subbed.status_code == 200, subbed.text
+    (a,) = frames_at(media / plain.json()["video_key"], [1.0])
+    (b,) = frames_at(media / subbed.json()["video_key"], [1.0])
+    # The band the captions are drawn on is transparent: its edges are the picture's.
+    beside = np.abs(a[-200:, :16] - b[-200:, :16]).mean()
+    assert beside < 3, beside
+
+
 def band_level(samples: np.ndarray, rate: int, low: float, high: float) -> float:
     spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
     freqs = np.fft.rfftfreq(len(samples), 1 / rate)
