@@ -32,7 +32,7 @@ def frames_at(path: Path, seconds: list[float]) -> list[np.ndarray]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         decoded = [
-            (float(frame.pts * stream.time_base), frame.to_ndarray(format="rgb24"))
+            (float(frame.time or 0.0), frame.to_ndarray(format="rgb24"))
             for frame in container.decode(stream)
         ]
     return [min(decoded, key=lambda f: abs(f[0] - t))[1].astype(np.int16) for t in seconds]
