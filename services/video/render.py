@@ -424,11 +424,16 @@ class Renderer:
                 progress.frames(sum(done), timeline.total_frames)
 
             # Longest first, so the last segments to finish are short and no core idles long.
-            pending = sorted(range(len(parts)), key=lambda k: -timeline.segments[k].frames)
+            pending: list[int | None] = [
+                *sorted(range(len(parts)), key=lambda k: -timeline.segments[k].frames)
+            ]
+            # The soundtrack (None) is a job for the same workers, taken once each has encoded
+            # one segment. Run beside them from the start, its samples and its FFmpeg (~20 MB
+            # each) landed on the encoders' own peak at their start; run instead of a segment,
+            # it adds memory to nothing and takes the same core-seconds.
+            pending.insert(min(parallel, len(parts)), None)
 
             async def mixed_audio() -> None:
-                # Alongside the encoders: synthesising a mood's loop on its first use and
-                # mixing cost a core-second or two that the segments would otherwise wait for.
                 music = (
                     await asyncio.to_thread(music_loop, request.music, settings.video_cache_dir)
                     if request.music
@@ -448,6 +453,9 @@ class Renderer:
             async def encoder() -> None:
                 while pending:
                     k = pending.pop(0)
+                    if k is None:
+                        await mixed_audio()
+                        continue
                     segment = timeline.segments[k]
                     args = segment_args(
                         segment,
@@ -466,10 +474,7 @@ class Renderer:
                         on_frame=functools.partial(advanced, k),
                     )
 
-            await _together(
-                *(encoder() for _ in range(min(parallel, len(parts)))),
-                mixed_audio(),
-            )
+            await _together(*(encoder() for _ in range(min(parallel, len(parts)))))
             progress.stage("muxing", 90)
             video = await self._join(parts, soundtrack, work)
             thumb = work / "thumb.jpg"
