@@ -104,16 +104,23 @@ async def _run(
             RenderResponse if isinstance(request, RenderRequest) else BurnSubtitlesResponse,
             json=payload(request),
         )
-    except (ApiError, asyncio.CancelledError) as exc:
-        reason = exc.detail if isinstance(exc, ApiError) else "interrupted: the gateway stopped"
-        stage = (await state.jobs.get(job.id)).stage
-        await state.jobs.update(job.id, status="failed", reason=reason)
-        failed: dict[str, Any] = {
-            "video_error": {"stage": stage, "reason": reason, "job_id": job.id}
-        }
-        if isinstance(request, RenderRequest):  # a failed burn leaves the rendered video usable
-            failed["status"] = "video_failed"
-        with contextlib.suppress(ApiError):
+    except BaseException as exc:
+        # Whatever stops the call, the job ends as failed with a reason: never stuck at a percent.
+        if isinstance(exc, ApiError):
+            reason = exc.detail
+        elif isinstance(exc, asyncio.CancelledError):
+            reason = "interrupted: the gateway stopped"
+        else:
+            log.exception("render job %s failed", job.id)
+            reason = "internal error in the gateway"
+        with contextlib.suppress(Exception):
+            stage = (await state.jobs.get(job.id)).stage
+            await state.jobs.update(job.id, status="failed", reason=reason)
+            failed: dict[str, Any] = {
+                "video_error": {"stage": stage, "reason": reason, "job_id": job.id}
+            }
+            if isinstance(request, RenderRequest):  # a failed burn leaves the video usable
+                failed["status"] = "video_failed"
             await state.projects.update(job.project_id, failed)
         raise
     finally:

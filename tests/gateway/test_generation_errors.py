@@ -120,3 +120,26 @@ async def test_subtitle_for_a_foreign_audio_url_is_422(gateway: Gateway) -> None
     )
     assert response.status_code == 422
     assert "served by this gateway" in response.json()["detail"]
+
+
+async def test_a_failed_render_leaves_a_failed_job_and_says_why(
+    gateway: Gateway, services: respx.MockRouter
+) -> None:
+    services.post("/render").respond(500, text="Traceback: ffmpeg exploded")
+    services.get(url__regex=r"/renders/").respond(404, json={"detail": "Render not found"})
+    project = await new_project(
+        gateway,
+        images=[{"prompt": "a boat", "url": "http://media.test/media/images/a/0.png"}],
+        audio_key="audio/a/narration.mp3",
+    )
+    response = await gateway.http.post(f"/video/{project['id']}", json={})
+    assert response.status_code == 502
+    assert response.json()["detail"] == "The video service failed (status 500)"
+    stored = (await gateway.http.get(f"/projects/{project['id']}")).json()
+    assert stored["status"] == "video_failed"
+    error = stored["video_error"]
+    assert error["reason"] == "The video service failed (status 500)"
+    assert error["stage"] == "fetching"
+    job = (await gateway.http.get(f"/jobs/{error['job_id']}")).json()
+    assert (job["status"], job["reason"]) == ("failed", error["reason"])
+    assert "Traceback" not in response.text
