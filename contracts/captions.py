@@ -250,7 +250,8 @@ def to_vtt(cues: Sequence[Cue]) -> str:
     return "\n".join(["WEBVTT\n", *blocks])
 
 
-def _ass_clock(seconds: float) -> str:
+def ass_clock(seconds: float) -> str:
+    """An ASS timestamp, H:MM:SS.cc (ASS counts in centiseconds)."""
     centis = max(0, round(seconds * 100))
     hours, rest = divmod(centis, 360_000)
     minutes, rest = divmod(rest, 6000)
@@ -258,7 +259,7 @@ def _ass_clock(seconds: float) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
 
 
-def _ass_text(text: str) -> str:
+def ass_text(text: str) -> str:
     # ASS has no escape for braces or backslashes: they would start override tags.
     safe = text.replace("\\", "/").replace("{", "(").replace("}", ")")
     return safe.replace("\n", "\\N")
@@ -292,7 +293,7 @@ def to_ass(cues: Sequence[Cue], *, width: int = 1920, height: int = 1080) -> str
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     events = [
-        f"Dialogue: 0,{_ass_clock(c.start)},{_ass_clock(c.end)},Default,,0,0,0,,{_ass_text(c.text)}"
+        f"Dialogue: 0,{ass_clock(c.start)},{ass_clock(c.end)},Default,,0,0,0,,{ass_text(c.text)}"
         for c in cues
     ]
     return "\n".join([*header, *events]) + "\n"

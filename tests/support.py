@@ -9,7 +9,9 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -56,3 +58,17 @@ def embedded_mongo(data_dir: Path) -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def wait_until_ready(url: str, proc: subprocess.Popen[Any], timeout: float = 90) -> None:
+    """Poll a started stack's /health/ready until it answers 200; fail if the stack exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, "the stack exited during start-up"
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the stack did not become ready"
+        time.sleep(0.3)

@@ -10,17 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.support import free_port
+from tests.support import free_port, wait_until_ready
 from tests.test_studio_up import free_block
 
 STUDIO = str(Path(sys.executable).with_name("studio"))
@@ -38,16 +36,7 @@ def stack_url(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, "the stack exited during start-up"
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the stack did not become ready"
-            time.sleep(0.3)
+        wait_until_ready(url, proc)
         yield url
     finally:
         proc.send_signal(signal.SIGINT)

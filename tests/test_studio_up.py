@@ -7,13 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from studio.stack import busy_ports
-from tests.support import free_port
+from tests.support import free_port, wait_until_ready
 
 STUDIO = str(Path(sys.executable).with_name("studio"))
 
@@ -44,16 +43,7 @@ def test_up_serves_the_app_then_stops_everything_on_ctrl_c(tmp_path: Path) -> No
     proc = start(port, mongo_port, tmp_path / "data")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "stack did not become ready"
-            time.sleep(0.3)
+        wait_until_ready(base, proc)
         assert httpx.get(f"{base}/projects").json() == []
         created = httpx.post(f"{base}/projects", json={"title": "from studio up"}).json()
         assert httpx.get(f"{base}/projects/{created['id']}").json()["title"] == "from studio up"

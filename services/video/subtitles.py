@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.audio import WordTiming
-from contracts.captions import Cue, build_cues
+from contracts.captions import Cue, ass_clock, ass_text, build_cues
 from contracts.video import SubtitlePosition, SubtitleStyle
 
 HIGHLIGHT = "&H0000FFFF&"  # ASS colours are &HBBGGRR: pure yellow
@@ -96,25 +96,12 @@ def cues_from_file(text: str) -> list[Cue]:
     return sorted(cues, key=lambda c: c.start)
 
 
-def _clock(seconds: float) -> str:
-    centis = max(0, round(seconds * 100))
-    hours, rest = divmod(centis, 360_000)
-    minutes, rest = divmod(rest, 6000)
-    secs, centis = divmod(rest, 100)
-    return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
-
-
-def _escape(text: str) -> str:
-    # ASS has no escape for braces or backslashes: they would start override tags.
-    return " ".join(text.split()).replace("\\", "/").replace("{", "(").replace("}", ")")
-
-
 def _text(cue: Cue, lit: WordTiming | None) -> str:
     rows = []
     for line in cue.lines:
         words = []
         for word in line:
-            text = _escape(word.word)
+            text = ass_text(" ".join(word.word.split()))
             words.append(f"{{\\c{HIGHLIGHT}}}{text}{{\\r}}" if word is lit else text)
         rows.append(" ".join(words))
     return "\\N".join(rows)
@@ -186,7 +173,7 @@ def _header(
 
 
 def _dialogue(start: int, end: int, text: str) -> str:
-    return f"Dialogue: 0,{_clock(start / 100)},{_clock(end / 100)},Default,,0,0,0,,{text}"
+    return f"Dialogue: 0,{ass_clock(start / 100)},{ass_clock(end / 100)},Default,,0,0,0,,{text}"
 
 
 def ass_document(
