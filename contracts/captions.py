@@ -265,6 +265,30 @@ def ass_text(text: str) -> str:
     return safe.replace("\n", "\\N")
 
 
+def ass_header(width: int, height: int, style_line: str) -> list[str]:
+    """Everything of an ASS file before its Dialogue lines, with one `Default` style."""
+    return [
+        "[Script Info]",
+        "ScriptType: v4.00+",
+        # The colours are plain RGB: without this, libass treats them as TV-range BT.601
+        # (VSFilter's habit) and white comes out grey on an RGB frame.
+        "YCbCr Matrix: None",
+        f"PlayResX: {width}",
+        f"PlayResY: {height}",
+        "WrapStyle: 2",  # lines are already broken by build_cues: never wrap again
+        "ScaledBorderAndShadow: yes",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+        style_line,
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ]
+
+
 def to_ass(cues: Sequence[Cue], *, width: int = 1920, height: int = 1080) -> str:
     if width <= 0 or height <= 0:
         raise ValueError("width and height must be positive")
@@ -272,26 +296,12 @@ def to_ass(cues: Sequence[Cue], *, width: int = 1920, height: int = 1080) -> str
     margin_v = max(10, round(height * 0.06))
     margin_h = max(10, round(width * 0.05))
     outline = max(1, round(height / 360))
-    header = [
-        "[Script Info]",
-        "ScriptType: v4.00+",
-        f"PlayResX: {width}",
-        f"PlayResY: {height}",
-        # Lines are already broken by build_cues; 2 = never wrap again.
-        "WrapStyle: 2",
-        "ScaledBorderAndShadow: yes",
-        "",
-        "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+    style = (
         f"Style: Default,Arial,{font_size},&H00FFFFFF,&H0000FFFF,&H00000000,&H80000000,"
         f"-1,0,0,0,100,100,0,0,1,{outline},{max(1, outline // 2)},2,"
-        f"{margin_h},{margin_h},{margin_v},1",
-        "",
-        "[Events]",
-        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-    ]
+        f"{margin_h},{margin_h},{margin_v},1"
+    )
+    header = ass_header(width, height, style)
     events = [
         f"Dialogue: 0,{ass_clock(c.start)},{ass_clock(c.end)},Default,,0,0,0,,{ass_text(c.text)}"
         for c in cues

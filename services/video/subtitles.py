@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.audio import WordTiming
-from contracts.captions import Cue, ass_clock, ass_text, build_cues
+from contracts.captions import Cue, ass_clock, ass_header, ass_text, build_cues
 from contracts.video import SubtitlePosition, SubtitleStyle
 
 HIGHLIGHT = "&H0000FFFF&"  # ASS colours are &HBBGGRR: pure yellow
@@ -150,26 +150,7 @@ def _header(
         f"{look.border_style},{look.outline * short:.1f},{look.shadow * short:.1f},"
         f"{_ALIGNMENT[position]},{margin_h},{margin_h},{margin_v},1"
     )
-    return [
-        "[Script Info]",
-        "ScriptType: v4.00+",
-        # The colours are plain RGB: without this, libass treats them as TV-range BT.601
-        # (VSFilter's habit) and white comes out grey on an RGB frame.
-        "YCbCr Matrix: None",
-        f"PlayResX: {width}",
-        f"PlayResY: {play_height}",
-        "WrapStyle: 2",  # lines are already broken: never wrap again
-        "ScaledBorderAndShadow: yes",
-        "",
-        "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        style_line,
-        "",
-        "[Events]",
-        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-    ]
+    return ass_header(width, play_height, style_line)
 
 
 def _dialogue(start: int, end: int, text: str) -> str:
