@@ -352,6 +352,21 @@ class Renderer:
             self.settings.video_x264_preset, crf or self.settings.video_crf, fps, threads
         )
 
+    async def _publish(
+        self, video: Path, thumb_at: float, work: Path, progress: _Progress
+    ) -> tuple[MediaInfo, str, str]:
+        """The last steps of every render: thumbnail, probe, store both, report done."""
+        thumb = work / "thumb.jpg"
+        await run_ffmpeg(
+            thumbnail_args(video, thumb_at, thumb),
+            time_limit=self.settings.video_render_timeout_seconds,
+        )
+        final = await asyncio.to_thread(probe, video)
+        progress.stage("saving", 95)
+        video_key, thumb_key = await self._save(video, thumb)
+        progress.board.update(progress.render_id, "done", 100, video_key=video_key)
+        return final, video_key, thumb_key
+
     async def _save(self, video: Path, thumb: Path) -> tuple[str, str]:
         prefix = f"videos/{uuid.uuid4().hex}"
         keys = (f"{prefix}/video.mp4", f"{prefix}/thumb.jpg")
@@ -477,16 +492,10 @@ class Renderer:
             await _together(*(encoder() for _ in range(min(parallel, len(parts)))))
             progress.stage("muxing", 90)
             video = await self._join(parts, soundtrack, work)
-            thumb = work / "thumb.jpg"
             first_scene = timeline.boundaries[1] / timeline.fps
-            await run_ffmpeg(
-                thumbnail_args(video, first_scene / 2, thumb),
-                time_limit=settings.video_render_timeout_seconds,
+            final, video_key, thumb_key = await self._publish(
+                video, first_scene / 2, work, progress
             )
-            final = await asyncio.to_thread(probe, video)
-            progress.stage("saving", 95)
-            video_key, thumb_key = await self._save(video, thumb)
-        progress.board.update(progress.render_id, "done", 100, video_key=video_key)
         return RenderResponse(
             render_id=progress.render_id,
             video_key=video_key,
@@ -557,15 +566,9 @@ class Renderer:
                 time_limit=settings.video_render_timeout_seconds,
                 on_frame=lambda n: progress.frames(n, total),
             )
-            thumb = work / "thumb.jpg"
-            await run_ffmpeg(
-                thumbnail_args(video, min(1.0, info.duration / 2), thumb),
-                time_limit=settings.video_render_timeout_seconds,
+            final, video_key, thumb_key = await self._publish(
+                video, min(1.0, info.duration / 2), work, progress
             )
-            final = await asyncio.to_thread(probe, video)
-            progress.stage("saving", 95)
-            video_key, thumb_key = await self._save(video, thumb)
-        progress.board.update(progress.render_id, "done", 100, video_key=video_key)
         return BurnSubtitlesResponse(
             render_id=progress.render_id,
             video_key=video_key,
