@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from contracts.text import Text
+
 Role = Literal["admin", "user"]
 ROLES: tuple[str, ...] = ("admin", "user")
 Tier = Literal["free", "pro", "business"]
@@ -38,11 +40,11 @@ def check_password(value: str) -> str:
     return value
 
 
-Password = Annotated[str, AfterValidator(check_password)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Password = Annotated[Text, AfterValidator(check_password)]
+Name = Annotated[Text, Field(min_length=1, max_length=100)]
 # Login and reset accept any string: a malformed address simply matches no account.
-LooseEmail = Annotated[str, Field(min_length=1, max_length=320)]
-Secret = Annotated[str, Field(min_length=1, max_length=4096)]
+LooseEmail = Annotated[Text, Field(min_length=1, max_length=320)]
+Secret = Annotated[Text, Field(min_length=1, max_length=4096)]
 
 
 class _Strict(BaseModel):
@@ -57,7 +59,7 @@ class RegisterRequest(_Strict):
 
 class LoginRequest(_Strict):
     email: LooseEmail
-    password: Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX)]
+    password: Annotated[Text, Field(min_length=1, max_length=PASSWORD_MAX)]
 
 
 class RefreshRequest(_Strict):
@@ -120,7 +122,7 @@ class UserUpdate(_Strict):
     """PATCH /users/me (and seed 001's PUT /users/profile): a password change needs the old one."""
 
     name: Name | None = None
-    current_password: Annotated[str, Field(max_length=PASSWORD_MAX)] | None = None
+    current_password: Annotated[Text, Field(max_length=PASSWORD_MAX)] | None = None
     new_password: Password | None = None
 
 
@@ -163,7 +165,7 @@ class RoleInfo(BaseModel):
 
 
 class ApiKeyCreate(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[Text, Field(min_length=1, max_length=100)]
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
@@ -184,7 +186,7 @@ class ApiKeyCreated(ApiKey):
 
 class MemberAdd(_Strict):
     # Either the member's user id or their account email.
-    user: Annotated[str, Field(min_length=1, max_length=320)]
+    user: Annotated[Text, Field(min_length=1, max_length=320)]
     role: MemberRole
 
 

@@ -24,6 +24,7 @@ from contracts.auth import (
     UserUpdate,
 )
 from contracts.errors import ApiError
+from contracts.text import Text
 from gateway.auth.deps import AccountsDep
 from gateway.auth.principal import (
     AccountPrincipal,
@@ -116,7 +117,7 @@ async def _list_users(
     return UserList(users=[user_out(d) for d in docs], page=page, limit=limit, total=total)
 
 
-Search = Annotated[str | None, Query(max_length=100)]
+Search = Annotated[Text | None, Query(max_length=100)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
@@ -195,8 +196,8 @@ async def plans(accounts: AccountsDep) -> dict[str, Any]:
 async def audit(
     _: Auditor,
     accounts: AccountsDep,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    actor: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[Text | None, Query(max_length=64)] = None,
+    actor: Annotated[Text | None, Query(max_length=64)] = None,
     limit: Limit = 50,
 ) -> list[dict[str, Any]]:
     return await accounts.audit.latest(action, actor, limit)
