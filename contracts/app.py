@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from contracts.errors import ErrorEnvelope, install_error_handlers
 from contracts.requestctx import RequestContextMiddleware, RequestDone
+from contracts.servicetoken import ServiceTokenMiddleware
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | None
 # What a service's GET /health tells about its setup (provider, model...), asked per request.
@@ -39,8 +40,10 @@ def create_app(
     lifespan: Lifespan = None,
     on_request_done: RequestDone | None = None,
     health_details: HealthDetails | None = None,
+    service_tokens: list[str] | None = None,
 ) -> FastAPI:
-    """The app; with `health_details`, also GET /health saying it is up and how it is set up."""
+    """The app; with `health_details`, also GET /health saying it is up and how it is set up;
+    with `service_tokens`, every other route requires one of them (contracts.servicetoken)."""
     app = FastAPI(
         title=name,
         version=version,
@@ -49,6 +52,10 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    if service_tokens:
+        # Added first, so it runs inside the request context: its 401 carries the request id
+        # and is logged like any other answer.
+        app.add_middleware(ServiceTokenMiddleware, tokens=service_tokens)
     app.add_middleware(
         RequestContextMiddleware, max_body_bytes=max_body_bytes, on_done=on_request_done
     )

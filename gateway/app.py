@@ -17,7 +17,7 @@ from gateway import health, media
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
-from gateway.clients import ServiceClient
+from gateway.clients import ServiceClient, service_token
 from gateway.db import Database
 from gateway.generation import audio, images, script, video
 from gateway.jobs import JobStore
@@ -34,7 +34,7 @@ VERSION = "0.1.0"
 log = logging.getLogger("gateway")
 
 
-def _services(settings: GatewaySettings) -> Services:
+def _services(settings: GatewaySettings, token: str | None) -> Services:
     def client(name: str, url: str, read_timeout: float) -> ServiceClient:
         return ServiceClient(
             name,
@@ -42,6 +42,7 @@ def _services(settings: GatewaySettings) -> Services:
             connect_timeout=settings.service_connect_timeout,
             read_timeout=read_timeout,
             retries=settings.service_retries,
+            token=token,
         )
 
     return Services(
@@ -56,11 +57,13 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level, access_log=settings.access_log)
     accounts = Accounts(settings)
+    # Read now, not when the lifespan builds the clients, so a bad setup fails at start-up.
+    token = service_token(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.mongodb_url, settings.mongodb_db)
-        services = _services(settings)
+        services = _services(settings, token)
         jobs = JobStore(db)
         await db.ensure_indexes()
         await jobs.ensure_indexes()

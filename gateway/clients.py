@@ -23,7 +23,9 @@ from tenacity import (
 
 from contracts.errors import ApiError
 from contracts.requestctx import current_request_id
+from contracts.servicetoken import bearer_header
 from contracts.upstream import retry_after_seconds
+from gateway.settings import GatewaySettings
 
 log = logging.getLogger("gateway.clients")
 
@@ -31,6 +33,25 @@ PASSED_THROUGH = {400, 404, 409, 413, 415, 422}
 RETRY_STATUSES = {429, 503}
 M = TypeVar("M", bound=BaseModel)
 MAX_RETRY_AFTER = 10.0
+
+
+class ServiceTokenConfigError(ValueError):
+    pass
+
+
+def service_token(settings: GatewaySettings) -> str | None:
+    """The token sent to the services: the first of SERVICE_TOKENS (the newest, when rotating).
+
+    With auth required the gateway refuses to start without one, as it does without signing
+    keys: a deployment that checks its users must not leave the services open beside it.
+    """
+    tokens = settings.service_token_values()
+    if not tokens and settings.auth_required:
+        raise ServiceTokenConfigError(
+            "no service token configured: set SERVICE_TOKENS (the same on the gateway and every "
+            "service) when AUTH_REQUIRED=true"
+        )
+    return tokens[0] if tokens else None
 
 
 class Retryable(Exception):
@@ -62,12 +83,15 @@ class ServiceClient:
         connect_timeout: float,
         read_timeout: float,
         retries: int,
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`token`: the service token (contracts.servicetoken) sent on every call, if any."""
         self.name = name
         self.retries = retries
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
+            headers=bearer_header(token) if token else None,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
             transport=transport,
@@ -130,7 +154,10 @@ class ServiceClient:
         detail = _upstream_detail(response)
         if status in PASSED_THROUGH and detail:
             raise ApiError(status, detail)
-        log.warning("%s service answered %s", self.name, status)
+        if status == 401:
+            log.error("%s service refused our token: SERVICE_TOKENS differ between them", self.name)
+        else:
+            log.warning("%s service answered %s", self.name, status)
         raise ApiError(502, f"The {self.name} service failed (status {status})")
 
     async def call(self, method: str, path: str, answer: type[M], *, json: Any = None) -> M:

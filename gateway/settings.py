@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
+from contracts.servicetoken import ServiceTokenSettings
 from contracts.storage import StorageSettings
 
 
-class GatewaySettings(StorageSettings):
+class GatewaySettings(StorageSettings, ServiceTokenSettings):
+    # service_tokens (SERVICE_TOKENS): the first is sent on every service call; required with
+    # auth_required, since a deployment that checks its users must not leave the services open.
     log_level: str = "INFO"
     access_log: bool = True
     mongodb_url: str = "mongodb://127.0.0.1:27017"
     mongodb_db: str = "ai_studio"
     # Absolute URLs handed to the browser are built from this (the app uses them verbatim as src).
     public_base_url: str = "http://localhost:8000"
-    cors_origins: list[str] = Field(
+    # NoDecode: the comma list reaches _comma_list as written (pydantic-settings would otherwise
+    # demand JSON from the environment and fail on CORS_ORIGINS=http://localhost:3000).
+    cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: [
             "http://localhost:3000",
             "http://127.0.0.1:3000",
@@ -62,7 +69,7 @@ class GatewaySettings(StorageSettings):
     # An authenticating proxy in front of the gateway may name the user in this header; it is
     # believed only from these peer addresses or networks.
     auth_proxy_header: str | None = None
-    auth_proxy_trusted: list[str] = Field(default_factory=list)
+    auth_proxy_trusted: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # An admin account created at start-up when missing (deployments need a first admin).
     auth_admin_email: str | None = None
     auth_admin_password: str | None = None
@@ -93,6 +100,8 @@ class GatewaySettings(StorageSettings):
     @classmethod
     def _comma_list(cls, value: object) -> object:
         # Accept CORS_ORIGINS=a,b as well as a JSON list.
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [v.strip() for v in value.split(",") if v.strip()]
         return value

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -73,6 +74,9 @@ def plan(
     env.setdefault("MEDIA_ROOT", str(data_dir / "media"))
     env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{port}")
     env["PYTHONUNBUFFERED"] = "1"
+    # A fresh secret per run, shared by the gateway and the services, so even a local stack's
+    # services answer only its gateway (any other local process could reach their ports).
+    env.setdefault("SERVICE_TOKENS", secrets.token_urlsafe(32))
     for name, factory, offset in DEPLOYABLES:
         if name != "gateway":
             env.setdefault(f"{name.upper()}_SERVICE_URL", f"http://{host}:{port + offset}")

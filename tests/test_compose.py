@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,31 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
+from contracts.servicetoken import ServiceTokenSettings
 from studio.stack import DEPLOYABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+# What the operator must set (`${NAME:?why}`); everything else has a default in the file.
+OPERATOR = {
+    "AUTH_JWT_KEYS": '{"k1": "' + "k" * 40 + '"}',
+    "SERVICE_TOKENS": "s" * 40,
+}
+_VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^}]*))?\}")
+
+
+def interpolated(value: object) -> str:
+    """The value as Compose hands it to the container, with the operator's OPERATOR values."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        if kind == "?":
+            assert name in OPERATOR, f"{name} is required of the operator: {rest}"
+            return OPERATOR[name]
+        assert kind == "-", f"${{{name}}} has no default"
+        return rest
+
+    return _VARIABLE.sub(substitute, str(value))
 
 
 def settings_class(factory: str) -> type[BaseSettings]:
@@ -64,3 +87,24 @@ def test_gateway_waits_for_healthy_dependencies_and_reaches_them_by_name() -> No
     for name, _, offset in DEPLOYABLES:
         if name != "gateway":
             assert env[f"{name.upper()}_SERVICE_URL"] == f"http://{name}:{8000 + offset}"
+
+
+@pytest.mark.parametrize(("name", "factory", "offset"), DEPLOYABLES)
+def test_each_deployable_starts_from_its_compose_environment(
+    name: str, factory: str, offset: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cls = settings_class(factory)
+    # Only the file's environment counts, not whatever the test run itself was given.
+    for variable in os.environ:
+        if variable.lower() in cls.model_fields:
+            monkeypatch.delenv(variable)
+    for variable, value in COMPOSE["services"][name]["environment"].items():
+        monkeypatch.setenv(variable, interpolated(value))
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))
+    settings = cls()
+    # The one service token reaches every deployable: the gateway sends it, the services ask it.
+    assert isinstance(settings, ServiceTokenSettings)
+    assert settings.service_token_values() == [OPERATOR["SERVICE_TOKENS"]]
+    module, _, attr = factory.partition(":")
+    # Building the app is where the gateway refuses a setup without keys or service token.
+    getattr(importlib.import_module(module), attr)(settings)

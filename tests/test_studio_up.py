@@ -48,6 +48,10 @@ def test_up_serves_the_app_then_stops_everything_on_ctrl_c(tmp_path: Path) -> No
         created = httpx.post(f"{base}/projects", json={"title": "from studio up"}).json()
         assert httpx.get(f"{base}/projects/{created['id']}").json()["title"] == "from studio up"
         assert (tmp_path / "data" / "mongo").is_dir()
+        # The services answer only their gateway: it holds this run's service token.
+        refused = httpx.post(f"http://127.0.0.1:{port + 1}/description/generate", json={})
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "Missing service token"
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=40)

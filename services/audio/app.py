@@ -48,6 +48,7 @@ def build_app(settings: AudioSettings | None = None) -> FastAPI:
         version=VERSION,
         description="Narration (text to speech with word timings), voices, and subtitles.",
         max_body_bytes=settings.max_body_bytes,
+        service_tokens=settings.service_token_values(),
         lifespan=lifespan,
         health_details=lambda _: {"provider": tts.name},
     )

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from contracts.servicetoken import ServiceTokenSettings
 from contracts.storage import StorageSettings
 
 # ElevenLabs' premade voices, one per app voice id (genders as the app lists them);
@@ -20,7 +21,7 @@ ELEVENLABS_PREMADE = {
 }
 
 
-class AudioSettings(StorageSettings):
+class AudioSettings(StorageSettings, ServiceTokenSettings):
     log_level: str = "INFO"
     # Inline word timings for /subtitles can be long: 20,000 words of JSON.
     max_body_bytes: int = 4_000_000

@@ -61,6 +61,7 @@ def build_app(settings: ImageSettings | None = None) -> FastAPI:
         version=VERSION,
         description="Draws one picture per scene prompt and stores it; answers storage keys.",
         max_body_bytes=settings.max_body_bytes,
+        service_tokens=settings.service_token_values(),
         lifespan=lifespan,
         health_details=health,
     )

@@ -6,13 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from contracts.servicetoken import ServiceTokenSettings
 from contracts.storage import StorageSettings
 
 LOCAL_CONCURRENCY = 2  # procedural drawing is CPU work: about one image per core
 CLOUD_CONCURRENCY = 4  # cloud calls mostly wait on the network
 
 
-class ImageSettings(StorageSettings):
+class ImageSettings(StorageSettings, ServiceTokenSettings):
     image_host: str = "127.0.0.1"
     image_port: int = 8003
     log_level: str = "INFO"

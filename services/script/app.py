@@ -50,6 +50,7 @@ def build_app(settings: ScriptSettings | None = None) -> FastAPI:
         version=VERSION,
         description="Writes narration scripts split into scenes.",
         max_body_bytes=settings.max_body_bytes,
+        service_tokens=settings.service_token_values(),
         lifespan=lifespan,
         health_details=health,
     )

@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
+from contracts.servicetoken import ServiceTokenSettings
 from contracts.storage import StorageSettings
 
 
-class ScriptSettings(StorageSettings):
+class ScriptSettings(StorageSettings, ServiceTokenSettings):
     log_level: str = "INFO"
     max_body_bytes: int = 1_000_000
     script_host: str = "127.0.0.1"

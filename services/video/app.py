@@ -72,6 +72,7 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         version=VERSION,
         description="Renders narrated, subtitled MP4 videos from still images.",
         max_body_bytes=settings.max_body_bytes,
+        service_tokens=settings.service_token_values(),
     )
 
     @app.get("/health", response_model=Health)

@@ -9,12 +9,13 @@ from typing import Literal
 from pydantic import Field
 
 from contracts.project import Resolution
+from contracts.servicetoken import ServiceTokenSettings
 from contracts.storage import StorageSettings
 
 X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]
 
 
-class VideoSettings(StorageSettings):
+class VideoSettings(StorageSettings, ServiceTokenSettings):
     log_level: str = "INFO"
     # Inline word timings can be long: 20,000 words of JSON.
     max_body_bytes: int = 4_000_000

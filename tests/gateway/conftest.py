@@ -13,6 +13,8 @@ from gateway.app import build_app
 from gateway.settings import GatewaySettings
 from tests.support import serve
 
+GATEWAY_SERVICE_TOKEN = "gateway-service-token-for-the-tests-0001"
+
 
 @dataclass
 class Gateway:
@@ -41,6 +43,8 @@ def gateway_settings(mongo_url: str, media_root: Path, **overrides: object) -> G
         "image_service_url": "http://127.0.0.1:9",
         "video_service_url": "http://127.0.0.1:9",
         "service_retries": 1,
+        # As deployments run: the gateway sends a service token (services without one ignore it).
+        "service_tokens": [GATEWAY_SERVICE_TOKEN],
     }
     values.update(overrides)
     return GatewaySettings.model_validate(values)
