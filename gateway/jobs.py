@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from contracts.errors import ApiError
+from gateway.clock import now_iso
 from gateway.db import Database, Doc
-from gateway.projects.store import now_iso
 
 log = logging.getLogger("gateway.jobs")
 JobStatus = Literal["queued", "running", "done", "failed"]

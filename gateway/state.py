@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from contracts.storage import Storage, validate_key
+from contracts.storage import Storage
 from gateway.clients import ServiceClient
 from gateway.db import Database
 from gateway.jobs import JobStore
+from gateway.media_owners import MediaOwners
+from gateway.media_urls import MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
 
@@ -33,18 +35,18 @@ class GatewayState:
     services: Services
     projects: ProjectStore
     jobs: JobStore
+    media_owners: MediaOwners
+
+    @property
+    def urls(self) -> MediaUrls:
+        return self.projects.urls
 
     def media_url(self, key: str) -> str:
-        return f"{self.settings.public_base_url}/media/{key}"
+        return self.urls.url(key)
 
     def media_key(self, url: str | None) -> str | None:
         """The storage key behind one of our media URLs (absolute or /media/...), else None."""
-        if not url:
-            return None
-        for prefix in (f"{self.settings.public_base_url}/media/", "/media/"):
-            if url.startswith(prefix):
-                return validate_key(url[len(prefix) :].split("?", 1)[0])
-        return None
+        return self.urls.key(url)
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in a worker

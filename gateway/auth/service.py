@@ -20,6 +20,8 @@ from gateway.auth.revocation import Revocations
 from gateway.auth.sessions import Sessions
 from gateway.auth.tokens import KeyRing
 from gateway.db import Database, Doc
+from gateway.media_owners import MediaOwners
+from gateway.projects.store import ProjectStore
 from gateway.security.audit import AuditLog
 from gateway.security.counters import Counters, too_many
 from gateway.settings import GatewaySettings
@@ -33,6 +35,8 @@ CACHE_LIMIT = 10_000
 class Accounts:
     db: Database
     storage: Storage
+    projects: ProjectStore
+    media: MediaOwners
     users: UserStore
     sessions: Sessions
     revocations: Revocations
@@ -57,9 +61,11 @@ class Accounts:
         # Credentials that need a database read (API keys, proxy users) -> principal, briefly.
         self.cache: dict[str, tuple[float, Principal | None]] = {}
 
-    async def start(self, db: Database, storage: Storage) -> None:
+    async def start(
+        self, db: Database, storage: Storage, projects: ProjectStore, media: MediaOwners
+    ) -> None:
         s = self.settings
-        self.db, self.storage = db, storage
+        self.db, self.storage, self.projects, self.media = db, storage, projects, media
         self.users = UserStore(db)
         self.sessions = Sessions(db)
         self.revocations = Revocations(
@@ -320,50 +326,28 @@ class Accounts:
         return user
 
     async def delete_account(self, user_id: str, actor: str) -> dict[str, int]:
-        """Delete a user with everything they own; see the README's "Accounts and security"."""
-        projects = self.db.projects
-        media: set[str] = set()
-        owned = 0
-        async for doc in projects.find({"_owner": user_id}):
-            owned += 1
-            media.update(self._media_keys(doc))
-        for key in media:
+        """Delete a user with everything they own; see the README's "Accounts and security".
+
+        Media files go only if they were produced for this user (or in their projects) and no
+        remaining project refers to them: a URL pasted from someone else's project is not theirs.
+        """
+        owned = await self.projects.owned_ids(user_id)
+        candidates = await self.media.produced_for(user_id, owned)
+        deleted = await self.projects.delete_owned_by(user_id)
+        shared = await self.projects.drop_member_everywhere(user_id)
+        in_use = await self.projects.referenced(candidates)
+        removed = [key for key in candidates if key not in in_use]
+        for key in removed:
             try:
                 await self.storage.delete(key)
             except Exception:
                 log.warning("could not delete media %s of user %s", key, user_id, exc_info=True)
-        await projects.delete_many({"_owner": user_id})
-        shared = await projects.update_many(
-            {"_members.user": user_id}, {"$pull": {"_members": {"user": user_id}}}
-        )
+        await self.media.forget(removed)
         await self.api_keys.delete_all(user_id)
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)
         await self.users.delete(user_id)
         await self.audit.record(
-            "user.delete", actor=actor, target=user_id, projects=owned, media=len(media)
+            "user.delete", actor=actor, target=user_id, projects=deleted, media=len(removed)
         )
-        return {"projects": owned, "media": len(media), "shared": int(shared.modified_count)}
-
-    def _media_keys(self, doc: Any) -> set[str]:
-        """Storage keys a project refers to: `*_key` fields and our own `/media/` URLs."""
-        keys: set[str] = set()
-        base = f"{self.settings.public_base_url}/media/"
-
-        def walk(value: Any, name: str = "") -> None:
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(v, str(k))
-            elif isinstance(value, list):
-                for item in value:
-                    walk(item, name)
-            elif isinstance(value, str) and value:
-                for prefix in (base, "/media/"):
-                    if value.startswith(prefix):
-                        keys.add(value[len(prefix) :].split("?", 1)[0])
-                        return
-                if name.endswith("_key") and "://" not in value:
-                    keys.add(value)
-
-        walk(doc)
-        return keys
+        return {"projects": deleted, "media": len(removed), "shared": shared}

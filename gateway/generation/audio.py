@@ -50,7 +50,7 @@ async def generate_audio(state: GatewayState, ref: ProjectRef, body: dict[str, A
         "audio_timing_source": result.timing_source,
         "status": "audio_generated",
     }
-    saved = await ref.save(changes)
+    saved = await ref.save(changes, [result.audio_key, result.words_key])
     return {**body, **saved} if ref.is_temp else saved
 
 
@@ -82,7 +82,7 @@ async def generate_subtitle(
     project_id: Annotated[str, Query(min_length=1, max_length=64)],
     audio_path: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Any:
-    ref = await project_ref(project_id, state.projects)
+    ref = await project_ref(project_id, state)
     if audio_path is None and ref.is_temp:
         raise ApiError(422, "audio_path is required for an unsaved project")
     request = SubtitlesRequest(words_key=_words_key(state, ref, audio_path))
@@ -94,5 +94,5 @@ async def generate_subtitle(
         "subtitle_vtt_path": state.media_url(result.vtt_key),
         "subtitle_ass_path": state.media_url(result.ass_key),
     }
-    saved = await ref.save(changes)
+    saved = await ref.save(changes, [result.srt_key, result.vtt_key, result.ass_key])
     return {"success": True, **changes, "cue_count": result.cue_count, "project": saved}

@@ -41,12 +41,15 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
         raise ApiError(422, "No image prompts: send images:[{prompt}] or generate a script first")
     request = build(GenerateBatchRequest, {**body, **options})
     slots: list[dict[str, Any]] = []
+    produced: list[str] = []
     for start in range(0, len(request.images), SLICE):
         part = request.model_copy(update={"images": request.images[start : start + SLICE]})
         answer = await state.services.image.call(
             "POST", "/generate-batch", GenerateBatchResponse, json=payload(part)
         )
         for item in answer.images:
+            if item.key:
+                produced.append(item.key)
             slot: dict[str, Any] = {
                 "prompt": item.prompt,
                 "url": state.media_url(item.key) if item.key else None,
@@ -57,7 +60,7 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
     changes: dict[str, Any] = {"images": slots, "image_style": request.style}
     if all(slot["url"] for slot in slots):
         changes["status"] = "images_ready"
-    saved = await ref.save(changes)
+    saved = await ref.save(changes, produced)
     return {**body, **saved} if ref.is_temp else saved
 
 
@@ -80,7 +83,7 @@ async def generate_one(
         images.append(slot)
     elif index < len(images):
         images[index] = slot
-    await ref.save({"images": images})
+    await ref.save({"images": images}, [answer.key])
     return {"image_url": url, "scene_index": index, "prompt": request.prompt}
 
 

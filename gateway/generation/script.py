@@ -54,7 +54,7 @@ async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, 
     result = await state.services.script.call(
         "POST", "/generate", ScriptResponse, json=payload(request)
     )
-    saved = await ref.save(_result_fields(ref, result))
+    saved = await ref.save(_result_fields(ref, result), [])
     if ref.is_temp:
         saved = {**body, **saved}
     # Older callers replace their whole project with this answer: it is the full project.

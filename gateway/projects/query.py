@@ -4,16 +4,18 @@ Field filters (`?status=draft`, repeated key = OR, `fps=30` also matches the num
 operators `_gte _lte _ne _like`, full-text `q`, `_sort/_order`, `_start/_end/_limit` and
 `_page/_limit`, plus the integration guide's `status/search/page/limit` and the versioned API's
 `sort/order`. Parameters that start with `_` and are not known are refused rather than ignored,
-so a typo never silently returns everything.
+so a typo never silently returns everything. `_like` and `search` become `TextFilter`s that the
+store applies with RE2 (gateway/projects/textmatch.py), never `$regex` sent to the database.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.errors import ApiError
+from gateway.projects.textmatch import MAX_PATTERN, TextFilter, compile_pattern, literal
 
 OPERATORS = ("_gte", "_lte", "_ne", "_like")
 PAGING = {"_sort", "_order", "_start", "_end", "_page", "_limit", "q"}
@@ -22,16 +24,15 @@ IGNORED = {"_embed", "_expand", "callback", "_"}
 GUIDE = {"search", "page", "limit", "sort", "order"}
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
-MAX_PATTERN = 200
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}(\.[A-Za-z0-9_-]{1,64}){0,4}$")
-# A quantified group that itself contains a quantifier: the classic catastrophic-backtracking shape.
-_NESTED_QUANTIFIER = re.compile(r"\([^)]*[+*}][^)]*\)\s*[+*{]")
 
 
 @dataclass
 class ListQuery:
     filter: dict[str, Any]
     sort: list[tuple[str, int]]
+    # Applied by the store after `filter`, in the gateway: all must match.
+    text: list[TextFilter] = field(default_factory=list)
     skip: int = 0
     limit: int | None = None
     want_total: bool = False
@@ -73,26 +74,17 @@ def _number(value: str) -> float | None:
         return None
 
 
-def _int(name: str, value: str, minimum: int = 0) -> int:
+def _int(name: str, value: str, minimum: int = 0, maximum: int = 10**9) -> int:
     try:
         number = int(value)
     except ValueError:
         raise ApiError(400, f"{name} must be an integer, got {value[:32]!r}") from None
     if number < minimum:
         raise ApiError(400, f"{name} must be at least {minimum}")
+    # The skip computed from these (page times limit) goes to MongoDB as a 64-bit integer.
+    if number > maximum:
+        raise ApiError(400, f"{name} must be at most {maximum:,}")
     return number
-
-
-def _pattern(value: str) -> str:
-    if len(value) > MAX_PATTERN:
-        raise ApiError(400, f"_like pattern longer than {MAX_PATTERN} characters")
-    if _NESTED_QUANTIFIER.search(value):
-        raise ApiError(400, "_like pattern has nested quantifiers; simplify it")
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ApiError(400, f"_like pattern is not a valid regular expression: {exc}") from None
-    return value
 
 
 def _condition(path: str, op: str, values: list[str]) -> dict[str, Any]:
@@ -103,8 +95,6 @@ def _condition(path: str, op: str, values: list[str]) -> dict[str, Any]:
         # JSON Server drops items without the field for _ne; repeated _ne keys are AND.
         variants = [v for value in values for v in _variants(value)]
         return {path: {"$nin": variants, "$exists": True, "$ne": None}}
-    if op == "_like":
-        return {"$or": [{path: {"$regex": _pattern(v), "$options": "i"}} for v in values]}
     mongo_op = "$gte" if op == "_gte" else "$lte"
     alternatives: list[dict[str, Any]] = []
     for value in values:
@@ -144,6 +134,7 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
         return values[0] if values else None
 
     clauses: list[dict[str, Any]] = []
+    text: list[TextFilter] = []
     for key, values in grouped.items():
         if key in PAGING or key in IGNORED or key in GUIDE:
             continue
@@ -151,22 +142,22 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
             raise ApiError(400, f"Unknown query parameter: {key[:64]}")
         op = next((o for o in OPERATORS if key.endswith(o) and len(key) > len(o)), "")
         name = key[: len(key) - len(op)] if op else key
-        clauses.append(_condition(_path(name), op, values))
+        if op == "_like":
+            patterns = tuple(compile_pattern(v, key[:64]) for v in values)
+            text.append(TextFilter((_path(name),), patterns))
+        else:
+            clauses.append(_condition(_path(name), op, values))
 
     q = one("q")
     if q:
+        if len(q) > MAX_PATTERN:
+            raise ApiError(400, f"q longer than {MAX_PATTERN} characters")
+        # A lower-cased literal against the lower-cased `_search` copy: no `i` flag and no
+        # metacharacters, which the database matches in linear time.
         clauses.append({"_search": {"$regex": re.escape(q.lower())}})
     search = one("search")
     if search:
-        escaped = re.escape(search)
-        clauses.append(
-            {
-                "$or": [
-                    {"title": {"$regex": escaped, "$options": "i"}},
-                    {"description": {"$regex": escaped, "$options": "i"}},
-                ]
-            }
-        )
+        text.append(TextFilter(("title", "description"), (literal(search, "search"),)))
 
     sort_fields = one("_sort") or one("sort")
     orders = (one("_order") or one("order") or "").split(",")
@@ -180,7 +171,9 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
     sort.append(("_seq", 1))
 
     query = ListQuery(
-        filter={"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0], sort=sort
+        filter={"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0],
+        sort=sort,
+        text=text,
     )
 
     page_raw = one("_page") or one("page")

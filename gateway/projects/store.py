@@ -2,8 +2,11 @@
 
 Stored documents carry internal fields the API never shows: `_seq` (insertion order, from an
 atomic counter, so display order survives concurrent creates across replicas), `_search`
-(every string value lower-cased, what `q` searches), `_owner` (the creating user's id) and
-`_members` (`[{user, role}]`, people the owner shared the project with).
+(every string value lower-cased, what `q` searches), `_media` (the storage keys its fields refer
+to, so a file still in use is never deleted with another account), `_rev` (a version counter: a
+write lands only on the version it was derived from, so `_search` and `_media` never lag behind
+the fields), `_owner` (the creating user's id) and `_members` (`[{user, role}]`, people the owner
+shared the project with).
 
 Access: methods take the caller's principal (None for the gateway's own internal calls). A
 project the caller may not see answers 404, exactly like a missing one, so ids do not leak.
@@ -11,11 +14,13 @@ project the caller may not see answers 404, exactly like a missing one, so ids d
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import secrets
-from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import ValidationError
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -23,8 +28,11 @@ from pymongo.errors import DuplicateKeyError
 from contracts.errors import ApiError, validation_message
 from contracts.project import SERVER_OWNED, ProjectFields
 from gateway.auth.principal import Principal
+from gateway.clock import now_iso
 from gateway.db import Database, Doc
+from gateway.media_urls import MediaUrls
 from gateway.projects.query import ListQuery, search_text
+from gateway.projects.textmatch import TextFilter, projection
 
 ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 ID_LENGTH = 7
@@ -34,26 +42,30 @@ RESERVED_IDS = {"new", "temp"}
 # No projection: nx-27017 applies one slowly (a 100-project list took twice as long), and
 # to_api drops the internal fields anyway.
 MAX_DEPTH = 12
+# Fields the app does not know are kept as sent, up to this much JSON per project: every list
+# answer carries them, and MongoDB refuses a document over 16 MB.
+MAX_EXTRA_BYTES = 1_000_000
+# Optimistic writes: how often a merge is re-derived when another writer got there first.
+MAX_WRITE_ATTEMPTS = 50
+# Candidates fetched per batch for the gateway-side text filters.
+TEXT_BATCH = 500
+INTERNAL = ("_seq", "_search", "_media", "_rev", "_owner", "_members")
 Need = Literal["read", "write", "owner"]
 # `list` is also a method name of ProjectStore, which shadows the builtin in its annotations.
 Members = list[Doc]
+Ids = list[str]
+TextFilters = list[TextFilter]
 
 
 def new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def to_api(doc: Doc) -> Doc:
     """A stored document as the API shows it: `id` first, internals dropped."""
     out: Doc = {"id": doc.pop("_id")}
-    doc.pop("_seq", None)
-    doc.pop("_search", None)
-    doc.pop("_owner", None)
-    doc.pop("_members", None)
+    for name in INTERNAL:
+        doc.pop(name, None)
     out.update(doc)
     return out
 
@@ -100,7 +112,12 @@ def visible_to(principal: Principal | None) -> Doc | None:
 
 
 def check_keys(value: Any, depth: int = 0, top: bool = True) -> None:
-    """Refuse keys MongoDB would treat as operators or paths, and internal names."""
+    """Refuse keys MongoDB would treat as operators or paths, internal names, and NUL in text
+    (C-string based tools and the BSON key format cut at it)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ApiError(422, "Text values must not contain NUL characters")
+        return
     if depth > MAX_DEPTH:
         raise ApiError(422, f"Body nests deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
@@ -121,6 +138,13 @@ def validate_fields(data: Doc) -> Doc:
     except ValidationError as exc:
         message, errors = validation_message(exc.errors())
         raise ApiError(422, message, details={"errors": errors}) from None
+    extra = len(orjson.dumps(model.model_extra or {}))
+    if extra > MAX_EXTRA_BYTES:
+        raise ApiError(
+            413,
+            f"The project's fields beyond the known ones would take {extra:,} bytes;"
+            f" the limit is {MAX_EXTRA_BYTES:,}",
+        )
     return model.model_dump(mode="json")
 
 
@@ -129,8 +153,13 @@ def _client_fields(body: Doc) -> Doc:
 
 
 class ProjectStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, urls: MediaUrls) -> None:
         self.db = db
+        self.urls = urls
+
+    def _derived(self, fields: Doc) -> Doc:
+        """The internal copies computed from a project's fields, written with them."""
+        return {"_search": search_text(fields), "_media": self.urls.keys_in(fields)}
 
     async def _next_seq(self) -> int:
         counter = await self.db.counters.find_one_and_update(
@@ -154,7 +183,8 @@ class ProjectStore:
         fields = validate_fields(_client_fields(body))
         stamp = now_iso()
         doc: Doc = {"_id": project_id, **fields, "createdAt": stamp, "updatedAt": stamp}
-        doc["_search"] = search_text(fields)
+        doc.update(self._derived(fields))
+        doc["_rev"] = 0
         doc["_seq"] = await self._next_seq()
         doc["_owner"] = owner
         doc["_members"] = []
@@ -176,6 +206,9 @@ class ProjectStore:
         if (clause := visible_to(principal)) is not None:
             query.filter = {"$and": [query.filter, clause]} if query.filter else clause
         total = None
+        if query.text:
+            ids = await self._text_matches(query.filter, query.text)
+            query.filter = {"$and": [query.filter, {"_id": {"$in": ids}}]}
         if query.want_total:
             total = await self.db.projects.count_documents(query.filter)
         if query.limit == 0:
@@ -185,34 +218,62 @@ class ProjectStore:
             cursor = cursor.limit(query.limit)
         return [to_api(doc) async for doc in cursor], total
 
+    async def _text_matches(self, base: Doc, filters: TextFilters) -> Ids:
+        """Ids of the projects matching `base` whose fields the RE2 filters also match."""
+
+        def keep(batch: Members) -> Ids:
+            return [doc["_id"] for doc in batch if all(f.matches(doc) for f in filters)]
+
+        ids: Ids = []
+        batch: Members = []
+        async for doc in self.db.projects.find(base, projection(filters)):
+            batch.append(doc)
+            if len(batch) >= TEXT_BATCH:
+                ids += await asyncio.to_thread(keep, batch)
+                batch = []
+        ids += await asyncio.to_thread(keep, batch)
+        return ids
+
     async def update(self, project_id: str, body: Doc, principal: Principal | None = None) -> Doc:
         """Merge `body` into the stored project (the guide's partial update) and return it whole.
 
         The merged document is validated as a whole, but only the sent fields are written, so two
-        clients updating different fields at once do not undo each other.
+        clients updating different fields at once do not undo each other. The derived copies
+        (`_search`, `_media`) come from the whole merge, so the write lands only on the version
+        it was derived from; a writer that lost the race derives again from the new version.
         """
         check_keys(body)
         changes = _client_fields(body)
         changes.pop("id", None)
-        current = check_access(
-            await self.db.projects.find_one({"_id": project_id}),
-            project_id,
-            principal,
-            "write",
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            current = check_access(
+                await self.db.projects.find_one({"_id": project_id}),
+                project_id,
+                principal,
+                "write",
+            )
+            revision = current.get("_rev")
+            merged = validate_fields({**to_api(dict(current)), **changes})
+            merged.pop("id", None)
+            sets = {key: merged[key] for key in changes}
+            sets["updatedAt"] = now_iso()
+            sets.update(self._derived(merged))
+            doc = await self.db.projects.find_one_and_update(
+                # `_rev: None` also matches a project stored before versions existed.
+                {"_id": project_id, "_rev": revision},
+                {"$set": sets, "$inc": {"_rev": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return to_api(doc)
+            # Lost the race (or the project was deleted: the next read says 404); jitter so
+            # the writers that lost together do not collide again.
+            await asyncio.sleep(random.uniform(0, 0.01))  # noqa: S311 - jitter, not a secret
+        raise ApiError(
+            409,
+            "The project is being changed by many clients at once; try again",
+            headers={"Retry-After": "1"},
         )
-        merged = validate_fields({**to_api(dict(current)), **changes})
-        merged.pop("id", None)
-        sets = {key: merged[key] for key in changes}
-        sets["updatedAt"] = now_iso()
-        sets["_search"] = search_text(merged)
-        doc = await self.db.projects.find_one_and_update(
-            {"_id": project_id},
-            {"$set": sets},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is None:
-            raise ApiError(404, f"Project not found: {project_id}")
-        return to_api(doc)
 
     async def delete(self, project_id: str, principal: Principal | None = None) -> None:
         if visible_to(principal) is not None:
@@ -245,3 +306,26 @@ class ProjectStore:
             members.append({"user": user_id, "role": role})
         await self.db.projects.update_one({"_id": project_id}, {"$set": {"_members": members}})
         return members
+
+    # --- for account deletion (gateway/auth/service.py) --------------------------------------
+
+    async def owned_ids(self, user_id: str) -> Ids:
+        return [doc["_id"] async for doc in self.db.projects.find({"_owner": user_id}, {"_id": 1})]
+
+    async def delete_owned_by(self, user_id: str) -> int:
+        result = await self.db.projects.delete_many({"_owner": user_id})
+        return int(result.deleted_count)
+
+    async def drop_member_everywhere(self, user_id: str) -> int:
+        result = await self.db.projects.update_many(
+            {"_members.user": user_id}, {"$pull": {"_members": {"user": user_id}}}
+        )
+        return int(result.modified_count)
+
+    async def referenced(self, keys: Ids) -> set[str]:
+        """Those of `keys` that some stored project still refers to."""
+        if not keys:
+            return set()
+        cursor = self.db.projects.find({"_media": {"$in": keys}}, {"_media": 1})
+        wanted = set(keys)
+        return {key async for doc in cursor for key in doc.get("_media") or () if key in wanted}

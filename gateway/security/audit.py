@@ -13,8 +13,8 @@ from typing import Any
 from pymongo import DESCENDING
 
 from contracts.requestctx import current_request_id
+from gateway.clock import now_iso
 from gateway.db import Database, Doc
-from gateway.projects.store import now_iso
 
 log = logging.getLogger("gateway.audit")
 

@@ -13,8 +13,8 @@ from pymongo import ASCENDING
 
 from contracts.auth import ApiKey, ApiKeyCreated
 from contracts.errors import ApiError
+from gateway.clock import now_iso
 from gateway.db import Database, Doc
-from gateway.projects.store import now_iso
 
 PREFIX = "sk_"
 MAX_KEYS_PER_USER = 50

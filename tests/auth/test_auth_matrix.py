@@ -211,6 +211,8 @@ async def test_deleting_an_account_deletes_its_projects_and_media(world: World) 
     assert owner is not None
     assert viewer is not None
     await gw.accounts.storage.put_bytes("audio/abc/narration.mp3", b"ID3 fake")
+    # As the gateway records a narration the audio service made for this project.
+    await gw.accounts.media.record(["audio/abc/narration.mp3"], owner.id, world.project)
     r = await gw.http.patch(
         f"/projects/{world.project}",
         json={"audio_path": "http://media.test/media/audio/abc/narration.mp3"},
