@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import httpx
@@ -44,7 +43,7 @@ REFUSED = [
 
 
 @pytest.fixture
-async def heavy(gateway: Gateway) -> AsyncIterator[Gateway]:
+async def heavy(gateway: Gateway) -> Gateway:
     """Projects whose text fields are as long as the model allows, all of one letter."""
     for i in range(4):
         body = {
@@ -56,7 +55,7 @@ async def heavy(gateway: Gateway) -> AsyncIterator[Gateway]:
         }
         assert (await gateway.http.post("/projects", json=body)).status_code == 201
     assert (await gateway.http.post("/projects", json={"id": "plain", "title": "Tides"})).is_success
-    yield gateway
+    return gateway
 
 
 async def timed_get(http: httpx.AsyncClient, path: str) -> tuple[httpx.Response, float]:
