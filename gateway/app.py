@@ -19,6 +19,7 @@ from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
 from gateway.clients import ServiceClient, service_token
 from gateway.db import Database
+from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
 from gateway.jobs import JobStore
 from gateway.metrics import Metrics
@@ -62,7 +63,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.mongodb_url, settings.mongodb_db)
+        db = Database(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout)
         services = _services(settings, token)
         jobs = JobStore(db)
         await db.ensure_indexes()
@@ -98,6 +99,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_request_done=metrics.observe,
     )
     app.state.accounts = accounts
+    install_db_error_handlers(app)
     # Innermost, inside the request context, so its 401/429 carry the request id.
     app.user_middleware.append(Middleware(AuthMiddleware, accounts=accounts))
     app.add_middleware(

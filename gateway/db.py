@@ -12,11 +12,11 @@ Doc = dict[str, Any]
 
 
 class Database:
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, timeout: float) -> None:
         self.client: AsyncMongoClient[Doc] = AsyncMongoClient(
             url,
-            serverSelectionTimeoutMS=5000,
-            connectTimeoutMS=5000,
+            serverSelectionTimeoutMS=round(timeout * 1000),
+            connectTimeoutMS=round(timeout * 1000),
             socketTimeoutMS=30000,
             maxPoolSize=100,
             appname="ai-studio-gateway",

@@ -19,6 +19,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     access_log: bool = True
     mongodb_url: str = "mongodb://127.0.0.1:27017"
     mongodb_db: str = "ai_studio"
+    # Seconds to find a reachable database (and to connect to it) before a request answers 503.
+    mongodb_timeout: float = Field(5.0, gt=0)
     # Absolute URLs handed to the browser are built from this (the app uses them verbatim as src).
     public_base_url: str = "http://localhost:8000"
     # NoDecode: the comma list reaches _comma_list as written (pydantic-settings would otherwise

@@ -13,11 +13,13 @@ import ipaddress
 import logging
 import re
 
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.errors import ApiError, error_response
 from gateway.auth.principal import LOCAL, Principal, principal_var
 from gateway.auth.service import Accounts
+from gateway.db_errors import unavailable
 from gateway.security.counters import too_many
 from gateway.users.apikeys import looks_like_key
 
@@ -44,6 +46,8 @@ PUBLIC_PATHS = frozenset(
         "/api/v1/plans",
     }
 )
+# Probes: they answer (saying the database is down) even when the rate counters cannot be kept.
+HEALTH_PATHS = frozenset({"/health", "/health/live", "/health/ready"})
 # Media URLs are used verbatim as <img>/<video> src, which sends no credentials; their keys are
 # unguessable names the services made.
 PUBLIC_PREFIXES = ("/media/",)
@@ -157,6 +161,13 @@ class AuthMiddleware:
             if window.exceeded:
                 raise too_many(f"Video generation limit reached: {limit} per hour", window)
 
+    @staticmethod
+    async def _refuse(exc: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            exc.status, exc.detail, code=exc.code, details=exc.details, headers=exc.headers
+        )
+        await response(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -174,12 +185,17 @@ class AuthMiddleware:
                 raise _unauthorized(
                     "Authentication required: anonymous access is served on loopback only"
                 )
-            await self._limit(scope, principal)
+            try:
+                await self._limit(scope, principal)
+            except ConnectionFailure:
+                if path not in HEALTH_PATHS:
+                    raise
+        except ConnectionFailure as exc:
+            # Out here the app's exception handlers do not apply: answer the same 503 they do.
+            await self._refuse(unavailable(exc), scope, receive, send)
+            return
         except ApiError as exc:
-            response = error_response(
-                exc.status, exc.detail, code=exc.code, details=exc.details, headers=exc.headers
-            )
-            await response(scope, receive, send)
+            await self._refuse(exc, scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         token = principal_var.set(principal)
