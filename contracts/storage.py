@@ -43,6 +43,14 @@ def validate_key(key: str) -> str:
     return key
 
 
+def validate_field_key(key: str, field: str) -> str:
+    """validate_key, its 400 naming the request field that held the key."""
+    try:
+        return validate_key(key)
+    except ApiError as exc:
+        raise ApiError(400, f"{field}: {exc.detail}") from None
+
+
 def content_type_for(key: str) -> str:
     guessed, _ = mimetypes.guess_type(key)
     return guessed or "application/octet-stream"

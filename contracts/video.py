@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_va
 
 from contracts.audio import WordTiming
 from contracts.project import Fps, Resolution
+from contracts.storage import validate_field_key
 
 # Stated limits; the service's settings may lower (never raise) them.
 MAX_SCENES = 200
@@ -85,6 +86,12 @@ class SubtitleOptions(BaseModel):
         return self
 
 
+def _subtitle_keys(options: SubtitleOptions | None) -> list[tuple[str, str | None]]:
+    if options is None:
+        return []
+    return [("subtitles.words_key", options.words_key), ("subtitles.file_key", options.file_key)]
+
+
 class OutputOptions(BaseModel):
     # x264 constant-quality factor; lower is better and bigger. None: the service's default.
     crf: int | None = Field(default=None, ge=14, le=32)
@@ -120,6 +127,16 @@ class RenderRequest(BaseModel):
             raise ValueError("give at most one of words or words_key")
         return self
 
+    def media_keys(self) -> list[tuple[str, str | None]]:
+        """Every storage key named, by the field the video service reports it under."""
+        scenes = [(f"scenes[{i}].image_key", s.image_key) for i, s in enumerate(self.scenes)]
+        return [
+            *scenes,
+            ("narration_key", self.narration_key),
+            ("words_key", self.words_key),
+            *_subtitle_keys(self.subtitles),
+        ]
+
 
 class SceneTiming(BaseModel):
     start: float
@@ -153,6 +170,18 @@ class BurnSubtitlesRequest(BaseModel):
         if s.words is None and s.words_key is None and s.file_key is None:
             raise ValueError("subtitles needs one of words, words_key or file_key")
         return self
+
+    def media_keys(self) -> list[tuple[str, str | None]]:
+        """Every storage key named, by the field the video service reports it under."""
+        return [("video_key", self.video_key), *_subtitle_keys(self.subtitles)]
+
+
+def check_media_keys(request: RenderRequest | BurnSubtitlesRequest) -> None:
+    """Refuse, with the video service's own 400, a key that could leave the storage root:
+    callers check this before they record any work."""
+    for field, key in request.media_keys():
+        if key is not None:
+            validate_field_key(key, field)
 
 
 class BurnSubtitlesResponse(BaseModel):

@@ -22,6 +22,7 @@ from contracts.video import (
     SubtitlePositionsResponse,
     SubtitleStylesResponse,
     TemplatesResponse,
+    check_media_keys,
 )
 from gateway.body import optional_json_object
 from gateway.generation.calls import build, payload
@@ -66,7 +67,7 @@ def render_request(
         for i, key in enumerate(keys)
     ]
     subtitles = body.get("subtitles")
-    return build(
+    request = build(
         RenderRequest,
         {
             "render_id": job_id,
@@ -80,6 +81,8 @@ def render_request(
             **({"subtitles": subtitles} if isinstance(subtitles, dict) else {}),
         },
     )
+    check_media_keys(request)
+    return request
 
 
 async def _relay_progress(state: GatewayState, job_id: str) -> None:
@@ -175,10 +178,12 @@ def burn_request(ref: ProjectRef, body: dict[str, Any], job_id: str) -> BurnSubt
         "position": body.get("position_name") or body.get("position") or "bottom",
         "words_key": words,
     }
-    return build(
+    request = build(
         BurnSubtitlesRequest,
         {"render_id": job_id, "video_key": source, "subtitles": subtitles},
     )
+    check_media_keys(request)
+    return request
 
 
 async def _start(

@@ -26,7 +26,7 @@ from contracts.audio import WordsFile, WordTiming
 from contracts.captions import Cue
 from contracts.errors import ApiError
 from contracts.probe import MediaInfo, NotMedia, probe
-from contracts.storage import Storage, validate_key
+from contracts.storage import Storage, validate_field_key
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -134,13 +134,6 @@ async def _pair(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -
     return a.result(), b.result()
 
 
-def _key(key: str, field: str) -> str:
-    try:
-        return validate_key(key)
-    except ApiError as exc:
-        raise ApiError(400, f"{field}: {exc.detail}") from None
-
-
 class Renderer:
     def __init__(self, settings: VideoSettings, storage: Storage) -> None:
         self.settings = settings
@@ -187,7 +180,7 @@ class Renderer:
     # -- inputs ------------------------------------------------------------------------------
 
     async def _fetch(self, key: str, field: str, dest: Path, limit: int) -> None:
-        info = await self.storage.stat(_key(key, field))
+        info = await self.storage.stat(validate_field_key(key, field))
         if info is None:
             raise ApiError(422, f"{field}: media not found: {key}")
         if info.size > limit:
@@ -195,7 +188,7 @@ class Renderer:
         await self.storage.download(key, dest)
 
     async def _small(self, key: str, field: str) -> bytes:
-        info = await self.storage.stat(_key(key, field))
+        info = await self.storage.stat(validate_field_key(key, field))
         if info is None:
             raise ApiError(422, f"{field}: media not found: {key}")
         limit = self.settings.video_max_words_bytes
