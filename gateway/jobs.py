@@ -89,12 +89,28 @@ class JobStore:
         )  # fmt: skip
         return int(result.modified_count)
 
-    def spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
-        """Run work that must finish even if the request that started it goes away."""
+    def spawn(self, work: Awaitable[Any], name: str) -> asyncio.Task[Any]:
+        """Run work that must finish even if the request that started it goes away.
+
+        Its outcome is logged here, once, whoever awaits it: a failure nobody awaited would
+        otherwise surface as asyncio's "Task exception was never retrieved", which reads like
+        a crash."""
         task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        task.set_name(name)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, ApiError):
+            # An expected failure with a reason (a service's error, bad input): no traceback.
+            log.warning("%s failed: %s", task.get_name(), exc.detail)
+        elif exc is not None:
+            log.error("%s failed", task.get_name(), exc_info=exc)
 
     async def cancel_all(self) -> None:
         for task in list(self.tasks):

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 
 from contracts.errors import ApiError
 from contracts.video import (
@@ -30,7 +30,6 @@ from gateway.jobs import Job
 from gateway.projects.access import Project, ProjectRef, readable_project
 from gateway.state import GatewayState, get_state
 
-log = logging.getLogger("gateway.video")
 router = APIRouter(tags=["video"])
 State = Annotated[GatewayState, Depends(get_state)]
 PROGRESS_EVERY = 1.0
@@ -89,7 +88,8 @@ async def _relay_progress(state: GatewayState, job_id: str) -> None:
     """Copy the video service's stage and percent onto the job while it renders."""
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
-        with contextlib.suppress(ApiError):
+        # Best effort: a missed update is made good by the next one, or by the outcome.
+        with contextlib.suppress(ApiError, ConnectionFailure):
             progress = await state.services.video.call("GET", f"/renders/{job_id}", RenderProgress)
             await state.jobs.update(job_id, stage=progress.stage, percent=progress.percent)
 
@@ -114,7 +114,6 @@ async def _run(
         elif isinstance(exc, asyncio.CancelledError):
             reason = "interrupted: the gateway stopped"
         else:
-            log.exception("render job %s failed", job.id)
             reason = "internal error in the gateway"
         with contextlib.suppress(Exception):
             stage = (await state.jobs.get(job.id)).stage
@@ -201,12 +200,18 @@ async def _start(
     job = await state.jobs.create(job_id, ref.id, kind)
     if kind == "render":
         await ref.save({"status": "video_processing", "video_job_id": job.id})
-    return job, state.jobs.spawn(_run(state, job, path, request))
+    return job, state.jobs.spawn(_run(state, job, path, request), f"{kind} job {job.id}")
 
 
 async def _finish(state: GatewayState, ref: ProjectRef, job: Job, task: Any) -> dict[str, Any]:
-    # shield: a caller that hangs up does not cancel the render; the job still completes.
-    changes = await asyncio.shield(task)
+    try:
+        # shield: a caller that hangs up does not cancel the render; the job still completes.
+        changes = await asyncio.shield(task)
+    except ApiError:
+        raise
+    except Exception:
+        # Logged with its traceback when the job ended (JobStore.spawn), not a second time here.
+        raise ApiError(500, "Rendering failed: internal error in the gateway") from None
     return {**await state.projects.get(ref.id), **changes, "job_id": job.id}
 
 
