@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -76,6 +78,38 @@ def wait_http(url: str) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+@contextlib.contextmanager
+def embedded_gateway(
+    tmp: str, db: str = "bench", launcher: list[str] | None = None
+) -> Iterator[tuple[str, str, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
+    """nx-27017 and the gateway (one uvicorn process, as `studio up` runs it) in `tmp`.
+
+    Yields the gateway's base URL, the database URL and both processes. `launcher` replaces
+    the gateway's command (it gets `--port N` appended), e.g. to run it under a profiler.
+    """
+    mongo, mongo_url = start_embedded(Path(tmp) / "mongo", "127.0.0.1", free_port())
+    port = free_port()
+    env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DB": db,
+           "MEDIA_ROOT": f"{tmp}/media"}  # fmt: skip
+    command = launcher or [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:build_app",
+                           "--log-level", "warning"]  # fmt: skip
+    gateway = subprocess.Popen(
+        [*command, "--port", str(port)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/health/live")
+        yield base, mongo_url, gateway, mongo
+    finally:
+        for proc in (gateway, mongo):
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -88,36 +122,18 @@ def main() -> None:
         asyncio.run(driver_rate(job["url"], job["db"], job["ids"], args.connections, args.seconds))
         return
 
-    with tempfile.TemporaryDirectory() as tmp:
-        mongo, mongo_url = start_embedded(Path(tmp) / "mongo", "127.0.0.1", free_port())
-        port = free_port()
-        env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DB": "bench",
-               "MEDIA_ROOT": f"{tmp}/media"}  # fmt: skip
-        gateway = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "gateway.app:build_app",
-             "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_http(f"{base}/health/live")
-            print("seeding 100 projects", file=sys.stderr)
-            ids = [httpx.post(f"{base}/projects", json=PROJECT).json()["id"] for _ in range(100)]
-            common = ["--connections", str(args.connections), "--seconds", str(args.seconds)]
-            loadgen = [sys.executable, "-m", "bench.loadgen", "--port", str(port), *common]
-            job = json.dumps({"url": mongo_url, "db": "bench", "ids": ids})
-            print("measuring the raw driver", file=sys.stderr)
-            raw = run_json([sys.executable, "-m", "bench.gateway", *common, f"--driver={job}"])
-            print("measuring the gateway", file=sys.stderr)
-            one = run_json([*loadgen, *(f"/projects/{i}" for i in ids)])
-            listing = run_json([*loadgen, "/projects"])
-        finally:
-            for proc in (gateway, mongo):
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+    with tempfile.TemporaryDirectory() as tmp, embedded_gateway(tmp) as (base, mongo_url, _, _):
+        port = base.rsplit(":", 1)[1]
+        print("seeding 100 projects", file=sys.stderr)
+        ids = [httpx.post(f"{base}/projects", json=PROJECT).json()["id"] for _ in range(100)]
+        common = ["--connections", str(args.connections), "--seconds", str(args.seconds)]
+        loadgen = [sys.executable, "-m", "bench.loadgen", "--port", port, *common]
+        job = json.dumps({"url": mongo_url, "db": "bench", "ids": ids})
+        print("measuring the raw driver", file=sys.stderr)
+        raw = run_json([sys.executable, "-m", "bench.gateway", *common, f"--driver={job}"])
+        print("measuring the gateway", file=sys.stderr)
+        one = run_json([*loadgen, *(f"/projects/{i}" for i in ids)])
+        listing = run_json([*loadgen, "/projects"])
 
     print(f"connections {args.connections}, {args.seconds:.0f} s per measurement, 2 cores shared")
     print(f"{'measurement':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")

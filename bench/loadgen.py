@@ -17,6 +17,29 @@ import time
 import uvloop
 
 
+def build_request(method: str, path: str, host: str, port: int, body: bytes | None = None) -> bytes:
+    """One pre-built HTTP/1.1 keep-alive request."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n"
+    if body is None:
+        return f"{head}\r\n".encode()
+    head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
+    """Send one request on a kept-alive connection; return the status and the body."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    body = await reader.readexactly(length) if length else b""
+    return int(head[9:12]), body
+
+
 async def worker(
     host: str, port: int, requests: list[bytes], deadline: float, latencies: list[float]
 ) -> int:
@@ -25,15 +48,8 @@ async def worker(
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            writer.write(random.choice(requests))
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            if length:
-                await reader.readexactly(length)
-            if head[9:12] != b"200":
+            status, _ = await exchange(reader, writer, random.choice(requests))
+            if status != 200:
                 errors += 1
             latencies.append(time.perf_counter() - started)
     finally:
@@ -44,10 +60,7 @@ async def worker(
 async def run(
     host: str, port: int, paths: list[str], connections: int, seconds: float
 ) -> dict[str, float]:
-    requests = [
-        f"GET {p} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode()
-        for p in paths
-    ]
+    requests = [build_request("GET", p, host, port) for p in paths]
     latencies: list[float] = []
     started = time.perf_counter()
     deadline = started + seconds
