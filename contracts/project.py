@@ -106,6 +106,9 @@ class ProjectFields(BaseModel):
     duration: Duration = 0
     nb_section: Annotated[int, BeforeValidator(_numeric_string), Field(ge=1, le=50)] = 1
     tags: list[str] = Field(default_factory=list, max_length=100)
+    # With auth required, a private project's media URLs are shown signed and expiring; a public
+    # project's are plain, so they can be embedded anywhere.
+    visibility: Literal["private", "public"] = "private"
 
     @model_validator(mode="before")
     @classmethod

@@ -22,6 +22,8 @@ from gateway.db import Database
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
 from gateway.jobs import JobStore
+from gateway.media_owners import MediaOwners
+from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.metrics import Metrics
 from gateway.projects import routes as projects
 from gateway.projects import v1 as projects_v1
@@ -71,14 +73,23 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         if interrupted := await jobs.fail_interrupted():
             log.warning("marked %d interrupted job(s) failed", interrupted)
         storage = build_storage(settings)
-        await accounts.start(db, storage)
+        signer = (
+            MediaSigner(accounts.keys.keys, accounts.keys.active, settings.media_url_ttl)
+            if settings.auth_required
+            else None
+        )
+        projects = ProjectStore(db, MediaUrls(settings.public_base_url, signer))
+        media_owners = MediaOwners(db)
+        await media_owners.ensure_indexes()
+        await accounts.start(db, storage, projects, media_owners)
         app.state.gateway = GatewayState(
             settings=settings,
             db=db,
             storage=storage,
             services=services,
-            projects=ProjectStore(db),
+            projects=projects,
             jobs=jobs,
+            media_owners=media_owners,
         )
         try:
             yield

@@ -39,6 +39,8 @@ class Database:
         # Ownership filters of non-admin lists (gateway/projects/store.py `visible_to`).
         await self.projects.create_index([("_owner", ASCENDING)], name="owner")
         await self.projects.create_index([("_members.user", ASCENDING)], name="members")
+        # Whether a media file is still referenced anywhere (account deletion).
+        await self.projects.create_index([("_media", ASCENDING)], name="media")
 
     async def ping(self) -> None:
         await self.client.admin.command("ping")

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from contracts.errors import ApiError, error_response
 from contracts.storage import StoredObject, validate_key
+from gateway.auth.principal import request_principal
 from gateway.state import GatewayState, get_state
 
 router = APIRouter(tags=["media"])
@@ -42,12 +43,13 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _headers(obj: StoredObject) -> dict[str, str]:
+def _headers(obj: StoredObject, private: bool) -> dict[str, str]:
     return {
         "Accept-Ranges": "bytes",
         "ETag": f'"{obj.etag}"',
         "Last-Modified": formatdate(obj.modified, usegmt=True),
-        "Cache-Control": "public, max-age=3600",
+        # Shared caches must not keep what only a signed URL or credentials may fetch.
+        "Cache-Control": f"{'private' if private else 'public'}, max-age=3600",
     }
 
 
@@ -55,10 +57,19 @@ def _headers(obj: StoredObject) -> dict[str, str]:
 @router.head("/media/{key:path}", response_class=Response, operation_id="head_media")
 async def get_media(key: str, request: Request, state: State) -> Response:
     validate_key(key)
+    signer = state.urls.signer
+    # Auth required: a private project's media needs the signed URL the project showed, or
+    # credentials (API clients) of someone who may read a project that refers to it.
+    if (
+        signer is not None
+        and not signer.valid(key, request.query_params)
+        and not await state.projects.media_readable(key, request_principal())
+    ):
+        raise ApiError(403, "This media link is invalid or expired; load the project again")
     obj = await state.storage.stat(key)
     if obj is None:
         raise ApiError(404, f"Media not found: {key}")
-    headers = _headers(obj)
+    headers = _headers(obj, private=signer is not None)
     if request.headers.get("if-none-match", "").strip() == headers["ETag"]:
         return Response(status_code=304, headers=headers)
     start, end, status = 0, obj.size - 1, 200

@@ -85,6 +85,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     auth_smtp_timeout: float = 10.0
     # Links in mails point here (the page that takes the token), default public_base_url.
     auth_link_base_url: str | None = None
+    # With auth required, how long a signed media URL of a private project stays valid (seconds).
+    media_url_ttl: int = Field(6 * 3600, ge=60)
     rate_limit_enabled: bool = True
     rate_limit_per_minute: dict[str, int] = Field(
         default_factory=lambda: {"free": 100, "pro": 300, "business": 1000}

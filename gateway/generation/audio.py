@@ -51,12 +51,15 @@ async def generate_audio(state: GatewayState, ref: ProjectRef, body: dict[str, A
         "status": "audio_generated",
     }
     saved = await ref.save(changes, [result.audio_key, result.words_key])
-    return {**body, **saved} if ref.is_temp else saved
+    return state.urls.signed({**body, **saved}) if ref.is_temp else saved
 
 
 def _words_key(state: GatewayState, ref: ProjectRef, audio_path: str | None) -> str:
     """The word timings that belong to the narration the caller names (or the project's)."""
-    own = not ref.is_temp and (audio_path is None or audio_path == ref.field("audio_path"))
+    stored = ref.field("audio_path")
+    own = not ref.is_temp and (
+        audio_path is None or state.media_key(audio_path) == state.media_key(stored)
+    )
     if own and (key := ref.field("audio_words_key")):
         return str(key)
     audio_key = state.media_key(audio_path)
@@ -95,4 +98,5 @@ async def generate_subtitle(
         "subtitle_ass_path": state.media_url(result.ass_key),
     }
     saved = await ref.save(changes, [result.srt_key, result.vtt_key, result.ass_key])
-    return {"success": True, **changes, "cue_count": result.cue_count, "project": saved}
+    shown = state.urls.signed(changes)
+    return {"success": True, **shown, "cue_count": result.cue_count, "project": saved}

@@ -61,7 +61,7 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
     if all(slot["url"] for slot in slots):
         changes["status"] = "images_ready"
     saved = await ref.save(changes, produced)
-    return {**body, **saved} if ref.is_temp else saved
+    return state.urls.signed({**body, **saved}) if ref.is_temp else saved
 
 
 async def generate_one(
@@ -84,7 +84,8 @@ async def generate_one(
     elif index < len(images):
         images[index] = slot
     await ref.save({"images": images}, [answer.key])
-    return {"image_url": url, "scene_index": index, "prompt": request.prompt}
+    shown = state.urls.signed({"image_url": url})
+    return {**shown, "scene_index": index, "prompt": request.prompt}
 
 
 @router.post("/images/{project_id}")

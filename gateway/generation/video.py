@@ -95,7 +95,11 @@ async def _relay_progress(state: GatewayState, job_id: str) -> None:
 
 
 async def _run(
-    state: GatewayState, job: Job, path: str, request: RenderRequest | BurnSubtitlesRequest
+    state: GatewayState,
+    job: Job,
+    path: str,
+    request: RenderRequest | BurnSubtitlesRequest,
+    owner: str | None,
 ) -> dict[str, Any]:
     """Call the video service for a job; record the outcome on the job and the project."""
     await state.jobs.update(job.id, status="running", stage="fetching")
@@ -127,6 +131,7 @@ async def _run(
         raise
     finally:
         relay.cancel()
+    await state.media_owners.record([answer.video_key, answer.thumbnail_key], owner, job.project_id)
     if isinstance(answer, RenderResponse):
         changes = _rendered(state, answer)
     else:
@@ -199,8 +204,10 @@ async def _start(
         request, path = burn_request(ref, body, job_id), "/burn-subtitles"
     job = await state.jobs.create(job_id, ref.id, kind)
     if kind == "render":
-        await ref.save({"status": "video_processing", "video_job_id": job.id})
-    return job, state.jobs.spawn(_run(state, job, path, request), f"{kind} job {job.id}")
+        await ref.save({"status": "video_processing", "video_job_id": job.id}, [])
+    return job, state.jobs.spawn(
+        _run(state, job, path, request, ref.user_id), f"{kind} job {job.id}"
+    )
 
 
 async def _finish(state: GatewayState, ref: ProjectRef, job: Job, task: Any) -> dict[str, Any]:
@@ -212,7 +219,7 @@ async def _finish(state: GatewayState, ref: ProjectRef, job: Job, task: Any) -> 
     except Exception:
         # Logged with its traceback when the job ended (JobStore.spawn), not a second time here.
         raise ApiError(500, "Rendering failed: internal error in the gateway") from None
-    return {**await state.projects.get(ref.id), **changes, "job_id": job.id}
+    return {**await state.projects.get(ref.id), **state.urls.signed(changes), "job_id": job.id}
 
 
 @router.post("/video/{project_id}")

@@ -157,6 +157,11 @@ class ProjectStore:
         self.db = db
         self.urls = urls
 
+    def _shown(self, doc: Doc) -> Doc:
+        """A stored document as the API shows it; a private project's media URLs signed."""
+        out = to_api(doc)
+        return out if out.get("visibility") == "public" else dict(self.urls.signed(out))
+
     def _derived(self, fields: Doc) -> Doc:
         """The internal copies computed from a project's fields, written with them."""
         return {"_search": search_text(fields), "_media": self.urls.keys_in(fields)}
@@ -180,7 +185,7 @@ class ProjectStore:
             raise ApiError(422, "id must be 1-64 characters of letters, digits, '_' or '-'")
         elif project_id in RESERVED_IDS:
             raise ApiError(422, f"id {project_id!r} is reserved")
-        fields = validate_fields(_client_fields(body))
+        fields = validate_fields(self.urls.plain(_client_fields(body)))
         stamp = now_iso()
         doc: Doc = {"_id": project_id, **fields, "createdAt": stamp, "updatedAt": stamp}
         doc.update(self._derived(fields))
@@ -192,13 +197,13 @@ class ProjectStore:
             await self.db.projects.insert_one(doc)
         except DuplicateKeyError:
             raise ApiError(409, f"A project with id {project_id!r} already exists") from None
-        return to_api(doc)
+        return self._shown(doc)
 
     async def get(
         self, project_id: str, principal: Principal | None = None, need: Need = "read"
     ) -> Doc:
         doc = await self.db.projects.find_one({"_id": project_id})
-        return to_api(check_access(doc, project_id, principal, need))
+        return self._shown(check_access(doc, project_id, principal, need))
 
     async def list(
         self, query: ListQuery, principal: Principal | None = None
@@ -216,7 +221,7 @@ class ProjectStore:
         cursor = self.db.projects.find(query.filter, sort=query.sort, skip=query.skip)
         if query.limit is not None:
             cursor = cursor.limit(query.limit)
-        return [to_api(doc) async for doc in cursor], total
+        return [self._shown(doc) async for doc in cursor], total
 
     async def _text_matches(self, base: Doc, filters: TextFilters) -> Ids:
         """Ids of the projects matching `base` whose fields the RE2 filters also match."""
@@ -243,7 +248,7 @@ class ProjectStore:
         it was derived from; a writer that lost the race derives again from the new version.
         """
         check_keys(body)
-        changes = _client_fields(body)
+        changes = self.urls.plain(_client_fields(body))
         changes.pop("id", None)
         for _ in range(MAX_WRITE_ATTEMPTS):
             current = check_access(
@@ -265,7 +270,7 @@ class ProjectStore:
                 return_document=ReturnDocument.AFTER,
             )
             if doc is not None:
-                return to_api(doc)
+                return self._shown(doc)
             # Lost the race (or the project was deleted: the next read says 404); jitter so
             # the writers that lost together do not collide again.
             await asyncio.sleep(random.uniform(0, 0.01))  # noqa: S311 - jitter, not a secret
@@ -321,6 +326,14 @@ class ProjectStore:
             {"_members.user": user_id}, {"$pull": {"_members": {"user": user_id}}}
         )
         return int(result.modified_count)
+
+    async def media_readable(self, key: str, principal: Principal | None) -> bool:
+        """Whether a public project, or one the caller may read, refers to this key."""
+        readable: list[Doc] = [{"visibility": "public"}]
+        if principal is not None:
+            readable.append(visible_to(principal) or {"_media": key})
+        found = await self.db.projects.find_one({"_media": key, "$or": readable}, {"_id": 1})
+        return found is not None
 
     async def referenced(self, keys: Ids) -> set[str]:
         """Those of `keys` that some stored project still refers to."""

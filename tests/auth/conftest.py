@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
+from respx.patterns import M
 
 from gateway.app import build_app
 from gateway.auth.mail import MemoryMailSender
@@ -112,6 +114,15 @@ async def make_gateway(mongo_url: str, tmp_path: Path) -> AsyncIterator[Factory]
     for name in set(databases):
         await client.drop_database(name)
     await client.close()
+
+
+@pytest.fixture
+def services() -> Iterator[respx.MockRouter]:
+    """Stand-ins for the services, at the address test gateways look for them (port 9)."""
+    with respx.mock(base_url="http://127.0.0.1:9", assert_all_called=False) as mock:
+        # respx patches every httpx client in the process: the test's own calls go through.
+        mock.route(~M(port=9)).pass_through()
+        yield mock
 
 
 @pytest.fixture

@@ -73,7 +73,8 @@ MATRIX: list[tuple[str, str, dict[str, object] | None, tuple[int, ...]]] = [
     ("GET", "/api/v1/api-keys", None, (401, 200, 200, 200, 200, 200)),
     ("POST", "/api/v1/api-keys", {"name": "ci"}, (401, 201, 403, 403, 403, 201)),
     ("GET", "/api/v1/roles", None, (401, 200, 200, 200, 200, 200)),
-    ("GET", "/media/nothing/here.png", None, (404, 404, 404, 404, 404, 404)),
+    # With auth required, media needs a signed URL or a readable project: 403 before any lookup.
+    ("GET", "/media/nothing/here.png", None, (403, 403, 403, 403, 403, 403)),
     ("GET", "/health/live", None, (200, 200, 200, 200, 200, 200)),
     ("DELETE", "/api/v1/projects/{p}", None, (401, 200, 404, 403, 403, 200)),
     ("DELETE", "/projects/{p}", None, (401, 204, 404, 403, 403, 204)),
