@@ -1,7 +1,7 @@
 """Load test of the gateway on the embedded database, and where its time goes.
 
     .venv/bin/python -m bench.load [--clients 200] [--seconds 20] [--projects 1000]
-                                   [--shared 10] [--profile] [--no-analysis]
+                                   [--shared 10] [--profile] [--count-command] [--no-analysis]
 
 Starts nx-27017 and the gateway (one uvicorn process, local mode, as `make run` runs them),
 seeds `--projects` projects of about 1 KB plus one project per client and `--shared` projects
@@ -16,7 +16,8 @@ the database used (cores); a side client's `find_one` latency during the load (h
 database queues a request). Then, unless --no-analysis: single-client timings of the driver
 calls the list and read paths make, how they grow with the number and size of documents, and
 with --profile the gateway's own CPU by package and function (cProfile, during the load only;
-it slows the gateway, so figures of a profiled run are not the headline ones).
+it slows the gateway, so figures of a profiled run are not the headline ones). --count-command
+is a what-if: the gateway process counts with the `count` command instead of count_documents.
 """
 
 from __future__ import annotations
@@ -266,6 +267,7 @@ async def load(args: argparse.Namespace, base: str, mongo_url: str, pids: list[i
         f"\n{args.clients} clients, {run.seconds:.1f} s, {len(everything)} projects, "
         f"{args.shared} shared by {args.clients // args.shared} clients each"
         f"{' (gateway profiled: slower)' if args.profile else ''}"
+        f"{' (what-if: counts by the count command)' if args.count_command else ''}"
     )
     print(f"{'operation':<14}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for op in (*OPERATIONS, "all"):
@@ -398,21 +400,40 @@ async def analyse(base: str, mongo_url: str) -> None:
 # --- the profiled gateway --------------------------------------------------------------------
 
 
-def serve_profiled(out: str, port: int) -> None:
-    """The gateway under uvicorn, profiled between SIGUSR1 and SIGUSR2 (stats written to `out`)."""
+def count_by_command() -> None:
+    """What-if, for --count-command: count_documents as the `count` command.
+
+    nx-27017 runs count_documents (an aggregation: $match then $group) by decoding every
+    document in Python, and the `count` command as SQL; both are exact on one server.
+    """
+    from pymongo.asynchronous.collection import AsyncCollection
+
+    async def count(self: AsyncCollection[Any], filter: Any, *args: Any, **kwargs: Any) -> int:
+        answer = await self.database.command("count", self.name, query=filter)
+        return int(answer["n"])
+
+    AsyncCollection.count_documents = count  # type: ignore[method-assign]
+
+
+def serve(port: int, profile_out: str | None, count_command: bool) -> None:
+    """The gateway under uvicorn, optionally profiled between SIGUSR1 and SIGUSR2 (stats
+    written to `profile_out`) and with the --count-command what-if."""
     import uvicorn
 
-    profile = cProfile.Profile()
+    if count_command:
+        count_by_command()
+    if profile_out:
+        profile = cProfile.Profile()
 
-    def start(*_: object) -> None:
-        profile.enable()
+        def start(*_: object) -> None:
+            profile.enable()
 
-    def stop(*_: object) -> None:
-        profile.disable()
-        profile.dump_stats(out)
+        def stop(*_: object) -> None:
+            profile.disable()
+            profile.dump_stats(profile_out)
 
-    signal.signal(signal.SIGUSR1, start)
-    signal.signal(signal.SIGUSR2, stop)
+        signal.signal(signal.SIGUSR1, start)
+        signal.signal(signal.SIGUSR2, stop)
     uvicorn.run(
         "gateway.app:build_app", factory=True, host="127.0.0.1", port=port, log_level="warning"
     )
@@ -461,19 +482,30 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=1000, help="~1 KB projects to seed")
     parser.add_argument("--shared", type=int, default=10, help="projects every client writes")
     parser.add_argument("--profile", action="store_true", help="cProfile the gateway")
+    parser.add_argument(
+        "--count-command",
+        action="store_true",
+        help="what-if: the gateway counts with the `count` command, not count_documents",
+    )
     parser.add_argument("--no-analysis", action="store_true", help="only the load")
-    # Internal: the profiled gateway process.
-    parser.add_argument("--serve-profiled", help=argparse.SUPPRESS)
+    # Internal: the gateway process when profiled or patched.
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_profiled:
-        serve_profiled(args.serve_profiled, args.port)
+    if args.serve:
+        serve(args.port, args.profile_out, args.count_command)
         return
 
     with tempfile.TemporaryDirectory() as tmp:
         out = f"{tmp}/gateway.prof"
-        launcher = [sys.executable, "-m", "bench.load", "--serve-profiled", out]
-        with embedded_gateway(tmp, DB, launcher if args.profile else None) as (
+        launcher = [sys.executable, "-m", "bench.load", "--serve"]
+        if args.profile:
+            launcher.append(f"--profile-out={out}")
+        if args.count_command:
+            launcher.append("--count-command")
+        custom = args.profile or args.count_command
+        with embedded_gateway(tmp, DB, launcher if custom else None) as (
             base,
             mongo_url,
             gateway,
