@@ -61,7 +61,9 @@ def _variants(value: str) -> list[Any]:
         except ValueError:
             return out
         if number.is_integer() and "." not in value and "e" not in value.lower():
-            out.append(int(number))
+            # Stored integers are 64-bit: a larger one can only equal the string.
+            if -(2**63) <= int(number) < 2**63:
+                out.append(int(number))
         else:
             out.append(number)
     return out
