@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from contracts.audio import GenerateRequest, WordTiming
-from contracts.captions import build_cues, to_ass, to_srt, to_vtt
+from runtime.captions import build_cues, to_ass, to_srt, to_vtt
 from services.audio.app import build_app
 from services.audio.providers.base import TtsProvider
 from services.audio.providers.espeak import EspeakProvider

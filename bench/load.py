@@ -441,7 +441,7 @@ def serve(port: int, profile_out: str | None, count_command: bool) -> None:
 
 GROUPS = (
     "pymongo", "bson", "starlette", "fastapi", "pydantic", "uvicorn", "httptools", "h11",
-    "orjson", "gateway", "contracts", "asyncio", "logging", "json", "re", "anyio",
+    "orjson", "gateway", "contracts", "runtime", "asyncio", "logging", "json", "re", "anyio",
 )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw, ImageFilter
 
-from contracts.probe import probe
+from runtime.probe import probe
 from services.video.ffmpeg import FFMPEG
 from services.video.segments import Encoding
 from services.video.settings import VideoSettings

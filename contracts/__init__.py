@@ -1,4 +1,6 @@
-"""What the gateway and the services share: models, the error envelope, storage and HTTP plumbing.
+"""The wire format the gateway and the services share: pydantic models of every HTTP API, the
+error envelope, and the validators those models apply (`contracts/openapi/*.json` is their
+OpenAPI rendering).
 
-Nothing here imports a deployable; every deployable may import this package.
+Nothing here imports a deployable or `runtime`; every deployable may import this package.
 """

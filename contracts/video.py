@@ -1,7 +1,7 @@
 """The video service's HTTP API: render a narrated, subtitled MP4 from still images.
 
 Shared by the video service, which answers with these models, and by its callers (the gateway).
-Every media reference is a storage key (`contracts.storage.validate_key`), never a file path.
+Every media reference is a storage key (`contracts.media_keys.validate_key`), never a file path.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
 from contracts.audio import WordTiming
+from contracts.media_keys import validate_field_key
 from contracts.project import Fps, Resolution
-from contracts.storage import validate_field_key
 
 # Stated limits; the service's settings may lower (never raise) them.
 MAX_SCENES = 200

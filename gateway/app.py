@@ -10,9 +10,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
-from contracts.app import create_app
-from contracts.logs import configure_logging
-from contracts.storage import build_storage
 from gateway import health, media
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
@@ -32,6 +29,9 @@ from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState, Services
 from gateway.users import routes as user_routes
+from runtime.app import create_app
+from runtime.logs import configure_logging
+from runtime.storage import build_storage
 
 VERSION = "0.1.0"
 log = logging.getLogger("gateway")

@@ -22,10 +22,10 @@ from tenacity import (
 )
 
 from contracts.errors import ApiError
-from contracts.requestctx import current_request_id
-from contracts.servicetoken import bearer_header
-from contracts.upstream import retry_after_seconds
 from gateway.settings import GatewaySettings
+from runtime.request_id import current_request_id
+from runtime.servicetoken import bearer_header
+from runtime.upstream import retry_after_seconds
 
 log = logging.getLogger("gateway.clients")
 
@@ -86,7 +86,7 @@ class ServiceClient:
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        """`token`: the service token (contracts.servicetoken) sent on every call, if any."""
+        """`token`: the service token (runtime.servicetoken) sent on every call, if any."""
         self.name = name
         self.retries = retries
         self.http = httpx.AsyncClient(

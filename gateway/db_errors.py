@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from pymongo.errors import ConnectionFailure
 from starlette.responses import Response
 
-from contracts.errors import ApiError, error_response
+from contracts.errors import ApiError
+from runtime.errors import error_response
 
 log = logging.getLogger("gateway.db")
 RETRY_AFTER_SECONDS = 5

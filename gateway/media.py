@@ -13,10 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from contracts.errors import ApiError, error_response
-from contracts.storage import StoredObject, validate_key
+from contracts.errors import ApiError
+from contracts.media_keys import validate_key
 from gateway.auth.principal import request_principal
 from gateway.state import GatewayState, get_state
+from runtime.errors import error_response
+from runtime.storage import StoredObject
 
 router = APIRouter(tags=["media"])
 State = Annotated[GatewayState, Depends(get_state)]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from contracts.errors import ApiError
-from contracts.storage import validate_key
+from contracts.media_keys import validate_key
 
 
 class MediaSigner:

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from contracts.servicetoken import ServiceTokenSettings
-from contracts.storage import StorageSettings
+from runtime.servicetoken import ServiceTokenSettings
+from runtime.storage import StorageSettings
 
 
 class GatewaySettings(StorageSettings, ServiceTokenSettings):

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from contracts.storage import Storage
 from gateway.clients import ServiceClient
 from gateway.db import Database
 from gateway.jobs import JobStore
@@ -14,6 +13,7 @@ from gateway.media_owners import MediaOwners
 from gateway.media_urls import MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
+from runtime.storage import Storage
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pydantic_settings import BaseSettings
 
-from contracts.servicetoken import ServiceTokenSettings
+from runtime.servicetoken import ServiceTokenSettings
 from studio.stack import DEPLOYABLES
 
 ROOT = Path(__file__).resolve().parent.parent

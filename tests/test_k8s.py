@@ -22,7 +22,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from contracts.servicetoken import ServiceTokenSettings
+from runtime.servicetoken import ServiceTokenSettings
 from studio.stack import DEPLOYABLES
 from tests.test_compose import settings_class
 

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.probe import probe
 from gateway.app import build_app as build_gateway
+from runtime.probe import probe
 from services.audio.app import build_app as build_audio
 from services.audio.settings import AudioSettings
 from services.image.app import build_app as build_image

@@ -1,4 +1,4 @@
-"""contracts.upstream: the Retry-After every client honours, and the cloud-provider client."""
+"""runtime.upstream: the Retry-After every client honours, and the cloud-provider client."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from contracts.errors import ApiError
-from contracts.upstream import ProviderHttp, retry_after_seconds
+from runtime.upstream import ProviderHttp, retry_after_seconds
 
 
 def http_date(seconds_from_now: float) -> str:

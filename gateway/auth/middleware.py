@@ -16,12 +16,13 @@ import re
 from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contracts.errors import ApiError, error_response
+from contracts.errors import ApiError
 from gateway.auth.principal import LOCAL, Principal, principal_var
 from gateway.auth.service import Accounts
 from gateway.db_errors import unavailable
 from gateway.security.counters import too_many
 from gateway.users.apikeys import looks_like_key
+from runtime.errors import error_response
 
 log = logging.getLogger("gateway.auth")
 

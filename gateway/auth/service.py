@@ -12,7 +12,6 @@ from typing import Any
 
 from contracts.auth import LegacyAuthResponse, TokenResponse
 from contracts.errors import ApiError
-from contracts.storage import Storage
 from gateway.auth.mail import Mail, MailSender, build_mail_sender
 from gateway.auth.passwords import Passwords
 from gateway.auth.principal import Principal, principal_for
@@ -27,6 +26,7 @@ from gateway.security.counters import Counters, too_many
 from gateway.settings import GatewaySettings
 from gateway.users.apikeys import ApiKeyStore
 from gateway.users.store import UserStore, normalize_email, user_out
+from runtime.storage import Storage
 
 log = logging.getLogger("gateway.auth")
 CACHE_LIMIT = 10_000

@@ -6,7 +6,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from contracts.errors import ApiError, validation_message
+from contracts.errors import ApiError
+from runtime.errors import validation_message
 
 M = TypeVar("M", bound=BaseModel)
 

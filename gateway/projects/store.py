@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from contracts.errors import ApiError, validation_message
+from contracts.errors import ApiError
 from contracts.project import SERVER_OWNED, ProjectFields
 from gateway.auth.principal import Principal
 from gateway.clock import now_iso
@@ -33,6 +33,7 @@ from gateway.db import Database, Doc
 from gateway.media_urls import MediaUrls
 from gateway.projects.query import ListQuery, search_text
 from gateway.projects.textmatch import TextFilter, projection
+from runtime.errors import validation_message
 
 ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 ID_LENGTH = 7

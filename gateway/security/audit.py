@@ -12,9 +12,9 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from contracts.requestctx import current_request_id
 from gateway.clock import now_iso
 from gateway.db import Database, Doc
+from runtime.request_id import current_request_id
 
 log = logging.getLogger("gateway.audit")
 

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query
 
-from contracts.app import create_app
 from contracts.audio import (
     Gender,
     GenerateRequest,
@@ -16,9 +15,10 @@ from contracts.audio import (
     SubtitlesResponse,
     VoicesResponse,
 )
-from contracts.logs import configure_logging
 from contracts.project import Language
-from contracts.storage import build_storage
+from runtime.app import create_app
+from runtime.logs import configure_logging
+from runtime.storage import build_storage
 from services.audio.narration import Narrator
 from services.audio.providers.factory import build_provider
 from services.audio.settings import AudioSettings

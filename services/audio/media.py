@@ -14,7 +14,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from contracts.errors import ApiError
-from contracts.probe import NotMedia, probe
+from runtime.probe import NotMedia, probe
 
 log = logging.getLogger("services.audio.media")
 

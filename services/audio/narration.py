@@ -13,7 +13,7 @@ from pathlib import Path
 
 from contracts.audio import GenerateRequest, GenerateResponse, WordsFile
 from contracts.errors import ApiError
-from contracts.storage import Storage
+from runtime.storage import Storage
 from services.audio.providers.base import TtsProvider
 from services.audio.timings import tokens
 

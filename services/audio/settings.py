@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from contracts.servicetoken import ServiceTokenSettings
-from contracts.storage import StorageSettings
+from runtime.servicetoken import ServiceTokenSettings
+from runtime.storage import StorageSettings
 
 # ElevenLabs' premade voices, one per app voice id (genders as the app lists them);
 # override with AUDIO_ELEVENLABS_VOICES='{"alloy": "<voice id>", ...}'.

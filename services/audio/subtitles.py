@@ -8,9 +8,10 @@ import uuid
 from pydantic import ValidationError
 
 from contracts.audio import SubtitlesRequest, SubtitlesResponse, WordsFile, WordTiming
-from contracts.captions import Cue, build_cues, to_ass, to_srt, to_vtt
 from contracts.errors import ApiError
-from contracts.storage import Storage, validate_key
+from contracts.media_keys import validate_key
+from runtime.captions import Cue, build_cues, to_ass, to_srt, to_vtt
+from runtime.storage import Storage
 
 # Formats, content types, renderers: one file each per request.
 _FORMATS = (

@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from contracts.app import create_app
 from contracts.image import (
     GenerateBatchRequest,
     GenerateBatchResponse,
     GeneratedImage,
     GenerateImageRequest,
 )
-from contracts.logs import configure_logging
-from contracts.storage import build_storage
+from runtime.app import create_app
+from runtime.logs import configure_logging
+from runtime.storage import build_storage
 from services.image.generate import ImageGenerator
 from services.image.picture import CONTENT_TYPES
 from services.image.providers import build_provider

@@ -22,7 +22,7 @@ from contracts.image import (
     GenerateImageRequest,
     ImageOptions,
 )
-from contracts.storage import Storage
+from runtime.storage import Storage
 from services.image.picture import CONTENT_TYPES, EXTENSIONS, encode, fit
 from services.image.providers.base import ImageJob, ImageProvider
 

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from contracts.servicetoken import ServiceTokenSettings
-from contracts.storage import StorageSettings
+from runtime.servicetoken import ServiceTokenSettings
+from runtime.storage import StorageSettings
 
 LOCAL_CONCURRENCY = 2  # procedural drawing is CPU work: about one image per core
 CLOUD_CONCURRENCY = 4  # cloud calls mostly wait on the network

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contracts.app import run
+from runtime.app import run
 from services.script.settings import ScriptSettings
 
 

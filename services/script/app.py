@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from contracts.app import create_app
-from contracts.logs import configure_logging
 from contracts.script import DescriptionRequest, DescriptionResponse, ScriptRequest, ScriptResponse
+from runtime.app import create_app
+from runtime.logs import configure_logging
 from services.script import phrasebook, prompts
 from services.script.generate import generate_description, generate_script
 from services.script.providers import build_writer

@@ -27,7 +27,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from contracts.errors import ApiError
-from contracts.upstream import retry_after_seconds
+from runtime.upstream import retry_after_seconds
 from services.script.brief import Brief
 from services.script.prompts import render
 from services.script.settings import ScriptSettings

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from contracts.servicetoken import ServiceTokenSettings
-from contracts.storage import StorageSettings
+from runtime.servicetoken import ServiceTokenSettings
+from runtime.storage import StorageSettings
 
 
 class ScriptSettings(StorageSettings, ServiceTokenSettings):

@@ -9,10 +9,8 @@ from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 
-from contracts.app import Health, create_app
 from contracts.errors import ApiError
-from contracts.logs import configure_logging
-from contracts.storage import build_storage
+from contracts.health import Health
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -24,6 +22,9 @@ from contracts.video import (
     SubtitleStylesResponse,
     TemplatesResponse,
 )
+from runtime.app import create_app
+from runtime.logs import configure_logging
+from runtime.storage import build_storage
 from services.video.catalog import (
     MUSIC_MOODS,
     SUBTITLE_POSITIONS,

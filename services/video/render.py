@@ -23,10 +23,8 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.audio import WordsFile, WordTiming
-from contracts.captions import Cue
 from contracts.errors import ApiError
-from contracts.probe import MediaInfo, NotMedia, probe
-from contracts.storage import Storage, validate_field_key
+from contracts.media_keys import validate_field_key
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -37,6 +35,9 @@ from contracts.video import (
     Stage,
     SubtitleOptions,
 )
+from runtime.captions import Cue
+from runtime.probe import MediaInfo, NotMedia, probe
+from runtime.storage import Storage
 from services.video.canvas import NotAnImage, fit_canvas
 from services.video.catalog import TEMPLATES
 from services.video.ffmpeg import run_ffmpeg

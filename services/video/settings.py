@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import Field
 
 from contracts.project import Resolution
-from contracts.servicetoken import ServiceTokenSettings
-from contracts.storage import StorageSettings
+from runtime.servicetoken import ServiceTokenSettings
+from runtime.storage import StorageSettings
 
 X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]
 

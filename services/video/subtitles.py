@@ -1,4 +1,4 @@
-"""Burned-in subtitles: cues from word timings (contracts.captions) or from an SRT/VTT file,
+"""Burned-in subtitles: cues from word timings (runtime.captions) or from an SRT/VTT file,
 written as an ASS document styled for the frame size, which libass then draws."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contracts.audio import WordTiming
-from contracts.captions import Cue, ass_clock, ass_header, ass_text, build_cues
 from contracts.video import SubtitlePosition, SubtitleStyle
+from runtime.captions import Cue, ass_clock, ass_header, ass_text, build_cues
 
 HIGHLIGHT = "&H0000FFFF&"  # ASS colours are &HBBGGRR: pure yellow
 

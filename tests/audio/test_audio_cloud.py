@@ -20,7 +20,7 @@ import httpx
 import pytest
 import respx
 
-from contracts.probe import probe
+from runtime.probe import probe
 from services.audio.app import build_app
 from services.audio.settings import AudioSettings
 from tests.audio.conftest import tone_mp3

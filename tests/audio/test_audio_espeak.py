@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 
-from contracts.probe import probe
+from runtime.probe import probe
 
 TEXT = (
     "Stoicism teaches us that we cannot control events, only our response to them. "

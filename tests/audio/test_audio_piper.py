@@ -16,7 +16,7 @@ import orjson
 import pytest
 import pytest_asyncio
 
-from contracts.probe import probe
+from runtime.probe import probe
 from services.audio.app import build_app
 from services.audio.piper_engine import PhonemeGroup, phoneme_groups
 from services.audio.piper_words import align_words

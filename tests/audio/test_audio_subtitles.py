@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from contracts.audio import WordTiming
-from contracts.captions import Cue, build_cues, to_ass, to_srt, to_vtt
+from runtime.captions import Cue, build_cues, to_ass, to_srt, to_vtt
 
 SCRIPT = (
     "Stoicism teaches us that we cannot control events, only our response to them. "

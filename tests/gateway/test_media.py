@@ -11,8 +11,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from contracts.errors import ApiError
-from contracts.storage import LocalStorage, Storage, StorageSettings, build_storage
 from gateway.app import build_app
+from runtime.storage import LocalStorage, Storage, StorageSettings, build_storage
 from tests.gateway.conftest import gateway_settings
 from tests.support import free_port, serve
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contracts.probe import probe
+from runtime.probe import probe
 from tests.image.conftest import Served, stored_files
 
 STYLES = ["realistic", "pixar", "anime", "flat_design", "watercolor", "oil_painting", "sketch"]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from contracts.probe import probe
+from runtime.probe import probe
 from services.video.ffmpeg import FFMPEG
 from services.video.soundtrack import integrated_loudness
 from tests.video.conftest import tone, words_for

@@ -11,7 +11,7 @@ import httpx
 from contracts.audio import AudioProvider, GenerateRequest, Voice
 from contracts.errors import ApiError
 from contracts.project import Language, VoiceId
-from contracts.upstream import ProviderHttp
+from runtime.upstream import ProviderHttp
 from services.audio.cloud import split_text
 from services.audio.providers.base import Part, Speech, assemble
 from services.audio.settings import AudioSettings

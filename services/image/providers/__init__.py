@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from contracts.upstream import ProviderHttp
+from runtime.upstream import ProviderHttp
 from services.image.providers.automatic1111 import Automatic1111Provider
 from services.image.providers.base import ImageProvider
 from services.image.providers.local import LocalProvider

@@ -12,7 +12,7 @@ from PIL import Image
 
 from contracts.errors import ApiError
 from contracts.image import Provider
-from contracts.upstream import ProviderHttp
+from runtime.upstream import ProviderHttp
 from services.image.picture import decode_base64, open_image
 from services.image.providers.base import ImageJob
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from contracts.errors import ApiError
 from contracts.image import Provider
-from contracts.upstream import ProviderHttp
+from runtime.upstream import ProviderHttp
 from services.image.picture import open_image
 from services.image.providers.base import ImageJob
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from pydantic import BaseModel
 
-from contracts.errors import ErrorEnvelope, install_error_handlers
-from contracts.requestctx import RequestContextMiddleware, RequestDone
-from contracts.servicetoken import ServiceTokenMiddleware
+from contracts.errors import ErrorEnvelope
+from contracts.health import Health
+from runtime.errors import install_error_handlers
+from runtime.requestctx import RequestContextMiddleware, RequestDone
+from runtime.servicetoken import ServiceTokenMiddleware
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]] | None
 # What a service's GET /health tells about its setup (provider, model...), asked per request.
@@ -22,13 +23,6 @@ HealthDetails = Callable[[Request], dict[str, Any]]
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope} for code in (400, 404, 413, 422, 429, 500, 502, 503, 504)
 }
-
-
-class Health(BaseModel):
-    status: str
-    service: str
-    version: str
-    details: dict[str, Any] = {}
 
 
 def create_app(
@@ -43,7 +37,7 @@ def create_app(
     service_tokens: list[str] | None = None,
 ) -> FastAPI:
     """The app; with `health_details`, also GET /health saying it is up and how it is set up;
-    with `service_tokens`, every other route requires one of them (contracts.servicetoken)."""
+    with `service_tokens`, every other route requires one of them (runtime.servicetoken)."""
     app = FastAPI(
         title=name,
         version=version,

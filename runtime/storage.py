@@ -1,7 +1,8 @@
 """Media storage shared by the gateway and the services: a local folder or an S3-compatible bucket.
 
 Everything is addressed by a key such as `audio/ab12/narration.mp3`, never by a file-system path
-a caller chose: `validate_key` refuses anything that could escape the storage root.
+a caller chose: `contracts.media_keys.validate_key` refuses anything that could escape the
+storage root.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import hashlib
 import mimetypes
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -22,33 +22,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from contracts.errors import ApiError
+from contracts.media_keys import validate_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-_KEY_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-MAX_KEY_LENGTH = 512
 CHUNK = 256 * 1024
-
-
-def validate_key(key: str) -> str:
-    """Return the key if it is a plain relative path of safe segments, else a 400."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ApiError(400, "Invalid media key: empty or too long")
-    if key.startswith("/") or "\\" in key:
-        raise ApiError(400, "Invalid media key: absolute paths are not allowed")
-    for segment in key.split("/"):
-        if segment in ("", ".", "..") or not _KEY_SEGMENT.match(segment):
-            raise ApiError(400, f"Invalid media key: bad segment {segment[:40]!r}")
-    return key
-
-
-def validate_field_key(key: str, field: str) -> str:
-    """validate_key, its 400 naming the request field that held the key."""
-    try:
-        return validate_key(key)
-    except ApiError as exc:
-        raise ApiError(400, f"{field}: {exc.detail}") from None
 
 
 def content_type_for(key: str) -> str:

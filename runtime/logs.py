@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from contracts.requestctx import current_request_id
+from runtime.request_id import current_request_id
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
 

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from contracts.errors import ApiError
 
-log = logging.getLogger("contracts.upstream")
+log = logging.getLogger("runtime.upstream")
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:

@@ -6,30 +6,20 @@ Pure ASGI rather than BaseHTTPMiddleware because it sits on every request of the
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.errors import envelope_bytes
+from runtime.request_id import (
+    REQUEST_ID_HEADER,
+    incoming_request_id,
+    reset_request_id,
+    set_request_id,
+)
+
 log = logging.getLogger("access")
-
-_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-REQUEST_ID_HEADER = "x-request-id"
-
-
-def current_request_id() -> str | None:
-    return _request_id.get()
-
-
-def incoming_request_id(value: str | None) -> str:
-    """Keep a caller's id when it is safe to log and forward; otherwise make one."""
-    if value and _SAFE_ID.match(value):
-        return value
-    return uuid.uuid4().hex
 
 
 class BodyTooLarge(Exception):
@@ -52,9 +42,6 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Imported here: errors imports this module for current_request_id.
-        from contracts.errors import envelope_bytes
-
         raw_id = None
         length: int | None = None
         for name, value in scope["headers"]:
@@ -63,7 +50,7 @@ class RequestContextMiddleware:
             elif name == b"content-length":
                 length = int(value) if value.isdigit() else None
         request_id = incoming_request_id(raw_id)
-        token = _request_id.set(request_id)
+        token = set_request_id(request_id)
         started = time.perf_counter()
         status_holder = [500]
         response_started = False
@@ -136,4 +123,4 @@ class RequestContextMiddleware:
             )
             if self.on_done is not None:
                 self.on_done(scope, status_holder[0], seconds)
-            _request_id.reset(token)
+            reset_request_id(token)

@@ -23,7 +23,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contracts.errors import envelope_bytes
+from runtime.errors import envelope_bytes
 
 # As long as a JWT signing key: a service token opens every service, so it must not be guessable.
 MIN_TOKEN_CHARS = 32
