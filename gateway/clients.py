@@ -1,8 +1,10 @@
 """HTTP clients for the four services: pooled, with explicit timeouts and bounded, safe retries.
 
-Retries happen only where repeating cannot do harm: the connection was never made, or the service
-said 429/503 (it did not take the request). Every failure becomes a 502/503/504 whose `detail`
-names the service; a service's own 4xx (bad input it detected) is passed through as it is.
+Retries follow the one policy (runtime.upstream.RetryPolicy): the connection was never made, or
+the service said 429/503 (it did not take the request). A service's 502/504 is not retried: it
+already retried its own provider, so it is a verdict, and its work may have been done. Every
+failure becomes a 502/503/504 whose `detail` names the service; a service's own 4xx (bad input it
+detected) is passed through as it is.
 """
 
 from __future__ import annotations
@@ -13,24 +15,16 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from contracts.errors import ApiError
 from gateway.settings import GatewaySettings
 from runtime.request_id import current_request_id
 from runtime.servicetoken import bearer_header
-from runtime.upstream import retry_after_seconds
+from runtime.upstream import RetryPolicy, UpstreamStatus
 
 log = logging.getLogger("gateway.clients")
 
 PASSED_THROUGH = {400, 404, 409, 413, 415, 422}
-RETRY_STATUSES = {429, 503}
 M = TypeVar("M", bound=BaseModel)
 MAX_RETRY_AFTER = 10.0
 
@@ -52,17 +46,6 @@ def service_token(settings: GatewaySettings) -> str | None:
             "service) when AUTH_REQUIRED=true"
         )
     return tokens[0] if tokens else None
-
-
-class Retryable(Exception):
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"status {response.status_code}")
-        self.response = response
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    after = retry_after_seconds(response.headers)
-    return None if after is None else min(after, MAX_RETRY_AFTER)
 
 
 def _upstream_detail(response: httpx.Response) -> str | None:
@@ -88,7 +71,12 @@ class ServiceClient:
     ) -> None:
         """`token`: the service token (runtime.servicetoken) sent on every call, if any."""
         self.name = name
-        self.retries = retries
+        self.retry = RetryPolicy(
+            attempts=retries,
+            backoff_seconds=0.2,
+            max_backoff_seconds=2.0,
+            max_retry_after_seconds=MAX_RETRY_AFTER,
+        )
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers=bearer_header(token) if token else None,
@@ -97,20 +85,14 @@ class ServiceClient:
             transport=transport,
         )
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, Retryable) and (after := _retry_after(exc.response)) is not None:
-            return after
-        return float(wait_exponential(multiplier=0.2, max=2.0)(state))
-
     async def _send(
         self, method: str, path: str, json: Any, params: Mapping[str, Any] | None
     ) -> httpx.Response:
         request_id = current_request_id()
         headers = {"x-request-id": request_id} if request_id else {}
         response = await self.http.request(method, path, json=json, params=params, headers=headers)
-        if response.status_code in RETRY_STATUSES:
-            raise Retryable(response)
+        if self.retry.retries_status(response.status_code):
+            raise UpstreamStatus(response.status_code, response.headers)
         return response
 
     async def request(
@@ -122,20 +104,12 @@ class ServiceClient:
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         """Call the service and return its JSON body, or raise an ApiError naming the service."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(lambda e: isinstance(e, httpx.ConnectError | Retryable)),
-            stop=stop_after_attempt(self.retries),
-            wait=self._wait,
-            reraise=True,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    response = await self._send(method, path, json, params)
-        except Retryable as exc:
-            after = _retry_after(exc.response)
-            headers = {"Retry-After": str(int(after or 5))}
-            busy = "is busy" if exc.response.status_code == 429 else "is unavailable"
+            response = await self.retry.run(lambda: self._send(method, path, json, params))
+        except UpstreamStatus as exc:
+            after = min(exc.retry_after or 5, MAX_RETRY_AFTER)
+            headers = {"Retry-After": str(int(after))}
+            busy = "is busy" if exc.status == 429 else "is unavailable"
             raise ApiError(503, f"The {self.name} service {busy}", headers=headers) from None
         except httpx.TimeoutException:
             raise ApiError(504, f"The {self.name} service timed out") from None

@@ -30,7 +30,7 @@ class AudioSettings(StorageSettings, ServiceTokenSettings):
     audio_max_concurrency: int = Field(default=4, ge=1, le=64)
     audio_ffmpeg_timeout_seconds: float = Field(default=120.0, gt=0)
 
-    # Cloud providers: per-attempt timeout, attempts (retries on connect errors, 429 and 5xx
+    # Cloud providers: per-attempt timeout, attempts (retries on connect errors, 429, 502-504
     # only), the longest Retry-After honoured, and a deadline for the whole synthesis.
     audio_http_timeout_seconds: float = Field(default=60.0, gt=0)
     audio_http_attempts: int = Field(default=3, ge=1, le=10)

@@ -26,7 +26,7 @@ class ImageSettings(StorageSettings, ServiceTokenSettings):
     # Under the gateway's client timeout, so it hears our 504 rather than its own.
     image_provider_deadline_seconds: float = Field(default=170.0, gt=0)
 
-    # Cloud providers: per-attempt timeout, attempts (retries on connect errors, 429 and 5xx
+    # Cloud providers: per-attempt timeout, attempts (retries on connect errors, 429, 502-504
     # only), first backoff (doubling), the longest wait honoured, the largest answer accepted.
     image_http_timeout_seconds: float = Field(default=120.0, gt=0)
     image_http_attempts: int = Field(default=3, ge=1, le=10)

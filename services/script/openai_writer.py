@@ -18,16 +18,9 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import orjson
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
-from tenacity.stop import stop_base
 
 from contracts.errors import ApiError
-from runtime.upstream import retry_after_seconds
+from runtime.upstream import CONNECTION_ERRORS, RetryPolicy, UpstreamStatus
 from services.script.brief import Brief
 from services.script.prompts import render
 from services.script.settings import ScriptSettings
@@ -96,37 +89,12 @@ class _Completion(BaseModel):
     choices: list[_Choice] = Field(min_length=1)
 
 
-class _UpstreamStatus(Exception):
-    def __init__(self, status: int, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.retry_after = retry_after
-
-
 class InvalidAnswer(Exception):
     """The model answered, but not with what the contract asks for."""
 
     def __init__(self, problem: str, content: str = "") -> None:
         super().__init__(problem)
         self.content = content
-
-
-class _RetryAfterBeyond(stop_base):
-    """Stop when the provider asks for a longer wait than the caller can be kept waiting."""
-
-    def __init__(self, cap: float) -> None:
-        self.cap = cap
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome else None
-        return isinstance(exc, _UpstreamStatus) and (exc.retry_after or 0) > self.cap
-
-
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, _UpstreamStatus):
-        return exc.status == 429 or exc.status >= 500
-    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
 
 
 def _errors_text(exc: ValidationError) -> str:
@@ -199,6 +167,18 @@ class OpenAIWriter:
             headers={"Authorization": f"Bearer {key.get_secret_value()}"} if key else {},
         )
         self._slots = asyncio.Semaphore(settings.script_openai_concurrency)
+        cap = settings.script_openai_max_retry_wait_s
+        self._retry = RetryPolicy(
+            attempts=settings.script_openai_max_attempts,
+            backoff_seconds=settings.script_openai_backoff_s,
+            max_backoff_seconds=cap,
+            max_retry_after_seconds=cap,
+            # A completion only computes an answer: asking again doubles nothing.
+            repeatable=True,
+            # The whole request is bounded (script_openai_total_timeout_s): a longer wait than
+            # the cap is passed on to the caller as Retry-After rather than spent here.
+            give_up_beyond_cap=True,
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -319,9 +299,9 @@ class OpenAIWriter:
             body["max_tokens"] = settings.script_openai_max_tokens
         try:
             response = await self._post(body)
-        except _UpstreamStatus as exc:
+        except UpstreamStatus as exc:
             raise self._status_error(exc) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout):
+        except CONNECTION_ERRORS:
             raise self._fail(503, "is unreachable") from None
         except httpx.TimeoutException:
             raise self._fail(504, "timed out") from None
@@ -331,35 +311,20 @@ class OpenAIWriter:
         return self._content(response)
 
     async def _post(self, body: dict[str, Any]) -> httpx.Response:
-        settings = self.settings
-        cap = settings.script_openai_max_retry_wait_s
+        return await self._retry.run(lambda: self._post_once(body))
 
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, _UpstreamStatus) and exc.retry_after is not None:
-                return exc.retry_after
-            backoff = settings.script_openai_backoff_s * 2 ** (state.attempt_number - 1)
-            return float(min(cap, backoff))
-
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_retryable),
-            stop=stop_after_attempt(settings.script_openai_max_attempts) | _RetryAfterBeyond(cap),
-            wait=wait,
-            reraise=True,
-        ):
-            with attempt:
-                response = await self._client.post(self._url, json=body)
-                if response.status_code >= 400:
-                    log.warning(
-                        "provider answered %s",
-                        response.status_code,
-                        extra={"body": response.text[:500]},
-                    )
-                    after = retry_after_seconds(response.headers)
-                    raise _UpstreamStatus(response.status_code, after)
+    async def _post_once(self, body: dict[str, Any]) -> httpx.Response:
+        response = await self._client.post(self._url, json=body)
+        if response.status_code >= 400:
+            log.warning(
+                "provider answered %s",
+                response.status_code,
+                extra={"body": response.text[:500]},
+            )
+            raise UpstreamStatus(response.status_code, response.headers)
         return response
 
-    def _status_error(self, exc: _UpstreamStatus) -> ApiError:
+    def _status_error(self, exc: UpstreamStatus) -> ApiError:
         status = exc.status
         if status == 429:
             error = self._fail(503, "is rate limited (HTTP 429)", status)

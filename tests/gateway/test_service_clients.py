@@ -75,6 +75,26 @@ async def test_500_is_502_naming_the_service_and_not_retried(client: ServiceClie
 
 
 @respx.mock
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_services_gateway_error_is_not_retried(client: ServiceClient, status: int) -> None:
+    # The service already retried its own provider, and its work may have been done.
+    route = respx.post(f"{BASE}/generate").respond(status)
+    with pytest.raises(ApiError) as error:
+        await client.request("POST", "/generate")
+    assert error.value.status == 502
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_connect_timeout_is_retried_then_504(client: ServiceClient) -> None:
+    route = respx.post(f"{BASE}/generate").mock(side_effect=httpx.ConnectTimeout("no answer"))
+    with pytest.raises(ApiError) as error:
+        await client.request("POST", "/generate")
+    assert error.value.status == 504
+    assert route.call_count == 3
+
+
+@respx.mock
 async def test_timeout_is_504(client: ServiceClient) -> None:
     respx.post(f"{BASE}/generate").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(ApiError) as error:

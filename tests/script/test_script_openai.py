@@ -179,9 +179,10 @@ async def test_429_exhausted_is_503(served: Served, respx_mock: respx.MockRouter
     assert route.call_count == 3
 
 
-async def test_500_then_success(served: Served, respx_mock: respx.MockRouter) -> None:
+async def test_502_then_success(served: Served, respx_mock: respx.MockRouter) -> None:
+    # A completion only computes an answer, so a gateway error in front of the LLM is retried.
     route = respx_mock.post(COMPLETIONS).mock(
-        side_effect=[api_error(500), completion(script_json())]
+        side_effect=[api_error(502), completion(script_json())]
     )
     async with served() as client:
         response = await client.post("/generate", json=BODY)
@@ -189,7 +190,7 @@ async def test_500_then_success(served: Served, respx_mock: respx.MockRouter) ->
     assert route.call_count == 2
 
 
-async def test_500_exhausted_is_502_naming_the_status(
+async def test_500_is_502_naming_the_status_and_not_retried(
     served: Served, respx_mock: respx.MockRouter
 ) -> None:
     route = respx_mock.post(COMPLETIONS).mock(return_value=api_error(500))
@@ -197,6 +198,16 @@ async def test_500_exhausted_is_502_naming_the_status(
         response = await client.post("/generate", json=BODY)
     assert_failure(response, 502, "HTTP 500", "test-model", "llm.test")
     assert response.json()["error"]["details"]["upstream_status"] == 500
+    assert route.call_count == 1
+
+
+async def test_502_exhausted_is_502_naming_the_status(
+    served: Served, respx_mock: respx.MockRouter
+) -> None:
+    route = respx_mock.post(COMPLETIONS).mock(return_value=api_error(502))
+    async with served() as client:
+        response = await client.post("/generate", json=BODY)
+    assert_failure(response, 502, "HTTP 502", "test-model", "llm.test")
     assert route.call_count == 3
 
 
