@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import mimetypes
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -26,6 +28,8 @@ from contracts.media_keys import validate_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger("runtime.storage")
 
 CHUNK = 256 * 1024
 
@@ -55,12 +59,31 @@ class Storage(Protocol):
     async def delete_prefix(self, prefix: str) -> int: ...
     async def ping(self) -> None: ...
 
+    @asynccontextmanager
+    async def staging(self, prefix: str) -> AsyncIterator[None]:
+        """Write a group of objects under `prefix` all or nothing: when the body raises,
+        cancellation included, everything under the prefix is deleted.
+
+        The deletion is shielded from cancellation: a cancelled request (the client went away,
+        shutdown) is the usual way to be stopped part-way, and a cleanup cancelled with it would
+        leave the half-written media behind anyway.
+        """
+        try:
+            yield
+        except BaseException:
+            try:
+                await asyncio.shield(self.delete_prefix(prefix))
+            except Exception:
+                # The body's own error is the one to report; this one only leaves litter.
+                log.exception("could not remove %s after a failed write", prefix)
+            raise
+
 
 def _not_found(key: str) -> ApiError:
     return ApiError(404, f"Media not found: {key}")
 
 
-class LocalStorage:
+class LocalStorage(Storage):
     """Files under one root folder; writes are atomic (temp file, then rename)."""
 
     def __init__(self, root: Path) -> None:
@@ -150,7 +173,7 @@ class LocalStorage:
             raise OSError(f"storage root {self.root} is not writable")
 
 
-class S3Storage:
+class S3Storage(Storage):
     """Any S3-compatible bucket. boto3 is synchronous, so every call runs in a worker thread."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "") -> None:

@@ -43,12 +43,9 @@ class Narrator:
                     .model_dump_json()
                     .encode()
                 )
-                try:
+                async with self.storage.staging(prefix):
                     await self.storage.put_file(audio_key, speech.mp3, "audio/mpeg")
                     await self.storage.put_bytes(words_key, words_json, "application/json")
-                except BaseException:
-                    await self.storage.delete_prefix(prefix)
-                    raise
         log.info(
             "narration stored",
             extra={

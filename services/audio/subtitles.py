@@ -44,13 +44,10 @@ class Subtitler:
             raise ApiError(422, "no words to caption: every word is blank")
         prefix = f"subtitles/{uuid.uuid4().hex}"
         keys: dict[str, str] = {}
-        try:
+        async with self.storage.staging(prefix):
             for ext, content_type, render in _FORMATS:
                 keys[ext] = f"{prefix}/captions.{ext}"
                 await self.storage.put_bytes(keys[ext], render(cues).encode(), content_type)
-        except BaseException:
-            await self.storage.delete_prefix(prefix)
-            raise
         return SubtitlesResponse(
             srt_key=keys["srt"],
             vtt_key=keys["vtt"],

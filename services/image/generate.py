@@ -128,14 +128,17 @@ class ImageGenerator:
             return BatchImageResult(index=index, prompt=prompt, key=key, error=None), 200
 
         tasks = [asyncio.ensure_future(item(i, img.prompt)) for i, img in enumerate(body.images)]
-        try:
-            outcomes = await asyncio.gather(*tasks)
-        except BaseException:
-            # Cancelled part-way (the client went away, shutdown): leave nothing behind.
-            for task in tasks:
-                task.cancel()
-            await asyncio.shield(self.storage.delete_prefix(folder))
-            raise
+        # Cancelled part-way (the client went away, shutdown): leave nothing behind. A failed
+        # image is a result, not an error, so only cancellation gets here.
+        async with self.storage.staging(folder):
+            try:
+                outcomes = await asyncio.gather(*tasks)
+            except BaseException:
+                # Told to stop before the cleanup, so they draw and write no more than they
+                # already started.
+                for task in tasks:
+                    task.cancel()
+                raise
         results = [result for result, _ in outcomes]
         statuses = {status for _, status in outcomes}
         if all(r.key is None for r in results):

@@ -364,13 +364,10 @@ class Renderer:
     async def _save(self, video: Path, thumb: Path) -> tuple[str, str]:
         prefix = f"videos/{uuid.uuid4().hex}"
         keys = (f"{prefix}/video.mp4", f"{prefix}/thumb.jpg")
-        try:
+        # Nothing half-written: a video without its thumbnail is removed too.
+        async with self.storage.staging(prefix):
             await self.storage.put_file(keys[0], video, "video/mp4")
             await self.storage.put_file(keys[1], thumb, "image/jpeg")
-        except BaseException:
-            # Nothing half-written: a video without its thumbnail is removed too.
-            await self.storage.delete_prefix(prefix)
-            raise
         return keys
 
     # -- POST /render ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -151,6 +152,59 @@ async def test_storage_contract(storage_overrides: dict[str, object]) -> None:
     with pytest.raises(ApiError) as missing:
         await storage.get_bytes("a/b/c.bin")
     assert missing.value.status == 404
+
+
+async def test_staging_keeps_a_finished_write(storage_overrides: dict[str, object]) -> None:
+    storage = build_storage(StorageSettings.model_validate(storage_overrides))
+    async with storage.staging("s/ok"):
+        await storage.put_bytes("s/ok/a.bin", b"a")
+    assert await storage.get_bytes("s/ok/a.bin") == b"a"
+
+
+async def test_staging_removes_a_failed_write(storage_overrides: dict[str, object]) -> None:
+    storage = build_storage(StorageSettings.model_validate(storage_overrides))
+
+    async def write_then_fail() -> None:
+        async with storage.staging("s/failed"):
+            await storage.put_bytes("s/failed/a.bin", b"a")
+            raise ApiError(502, "the second file could not be made")
+
+    with pytest.raises(ApiError):
+        await write_then_fail()
+    assert await storage.stat("s/failed/a.bin") is None
+
+
+class SlowToDelete(LocalStorage):
+    """A backend whose deletion waits before it starts, as a network round trip does."""
+
+    async def delete_prefix(self, prefix: str) -> int:
+        await asyncio.sleep(0.05)
+        return await super().delete_prefix(prefix)
+
+
+async def test_staging_cleans_up_even_when_cancelled_again(tmp_path: Path) -> None:
+    storage = SlowToDelete(tmp_path)
+    written = asyncio.Event()
+
+    async def write() -> None:
+        async with storage.staging("s/cancelled"):
+            await storage.put_bytes("s/cancelled/a.bin", b"a")
+            written.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.ensure_future(write())
+    await written.wait()
+    task.cancel()
+    await asyncio.sleep(0)
+    # A second cancellation reaches the cleanup itself: the shield lets it finish regardless.
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(100):
+        if await storage.stat("s/cancelled/a.bin") is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await storage.stat("s/cancelled/a.bin") is None
 
 
 def test_local_storage_writes_atomically_under_its_root(tmp_path: Path) -> None:
