@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from studio.stack import PortsBusy, run_stack
+from studio.stack import DEFAULT_REDIS_PORT, PortsBusy, run_stack
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="AI video studio backend.")
 
@@ -17,11 +17,13 @@ def up(
     host: str = typer.Option("127.0.0.1", help="Address every process binds to."),
     port: int = typer.Option(8000, help="Gateway port; the services take the next four."),
     mongo_port: int = typer.Option(27027, help="Port of the embedded database."),
-    data_dir: Path = typer.Option(Path("data"), help="Embedded database and media live here."),
+    redis_port: int = typer.Option(DEFAULT_REDIS_PORT, help="Port of the embedded Redis."),
+    data_dir: Path = typer.Option(Path("data"), help="Embedded databases and media live here."),
 ) -> None:
-    """Run the gateway and the four services (and an embedded MongoDB unless MONGODB_URL is set)."""
+    """Run the gateway, the four services, the job worker and beat (and an embedded MongoDB
+    and Redis unless MONGODB_URL and REDIS_URL are set), restarting any that crashes."""
     try:
-        code = asyncio.run(run_stack(host, port, mongo_port, data_dir))
+        code = asyncio.run(run_stack(host, port, mongo_port, data_dir, redis_port))
     except PortsBusy as exc:
         typer.echo(f"studio: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -136,7 +136,7 @@ async def run_demo(options: DemoOptions, base_url: str, data_dir: Path) -> tuple
     stack: Stack | None = None
     if not await _reachable(base_url):
         specs, env = plan("127.0.0.1", 8000, 27027, data_dir, os.environ)
-        if busy := busy_ports("127.0.0.1", [s.port for s in specs]):
+        if busy := busy_ports("127.0.0.1", [s.port for s in specs if s.port]):
             raise DemoError(f"no gateway at {base_url}, and ports {busy} are taken")
         console.print(f"no gateway at {base_url}: starting the stack for this demo")
         stack = Stack(specs, env, quiet=True)

@@ -1,4 +1,12 @@
-"""`studio up`: the whole stack as child processes, output prefixed per process."""
+"""`studio up`: the whole stack as supervised child processes, output prefixed per process.
+
+Start-up is in order (MongoDB, Redis, the services, the gateway, then the Celery worker and
+beat) and "ready" means every HTTP process answers. From then on a process that exits is
+started again after a backoff (1, 2, 4 ... 30 s, back to 1 s once it has stayed up a minute),
+and the restart is logged; the stack stops only on Ctrl-C (or SIGTERM), in order: the workers
+first (SIGTERM: a Celery worker finishes its task, or after a grace hands it back), then the
+gateway, the services, Redis and MongoDB last.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from studio.mongo import nx_command, wait_for_mongo
+from studio.redis import redis_command, wait_for_redis
 
 # (name, app factory, offset from the gateway's port); the services' defaults are 8001-8004.
 DEPLOYABLES: tuple[tuple[str, str, int], ...] = (
@@ -26,19 +35,33 @@ DEPLOYABLES: tuple[tuple[str, str, int], ...] = (
     ("video", "services.video.app:build_app", 4),
     ("gateway", "gateway.app:build_app", 0),
 )
+CELERY_APP = "gateway.worker:celery_app"
+DEFAULT_REDIS_PORT = 6390  # not Redis's 6379, so a Redis already running there is left alone
+DEFAULT_WORKER_CONCURRENCY = "2"
 STOP_GRACE = 10.0
+# A Celery worker's warm shutdown waits for its running task; past this it gets SIGQUIT (cold
+# shutdown: running tasks are cancelled and, being acks_late, handed back to the queue).
+WORKER_STOP_GRACE = 20.0
 START_TIMEOUT = 60.0
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+STABLE_AFTER = 60.0  # up this long, a process's next crash is restarted after BACKOFF_FIRST again
 COLORS = ("36", "33", "35", "32", "34", "31")
+# Stop order: lower stops first; processes of one stage stop together.
+STAGE_WORKERS, STAGE_GATEWAY, STAGE_SERVICES, STAGE_REDIS, STAGE_MONGO = range(5)
 
 
 @dataclass(frozen=True)
 class ProcessSpec:
     name: str
     argv: list[str]
-    port: int
+    port: int | None  # None: it listens nowhere (the Celery worker and beat)
     mongo_url: str | None = None  # the embedded database: pinged before the rest start
+    redis_url: str | None = None  # the embedded Redis: pinged before the rest start
     health_url: str | None = None  # an HTTP service: polled until it answers
-    quiet: bool = False  # nx-27017 logs every command; it keeps its own log file
+    quiet: bool = False  # nx-27017 and Redis keep their own log files
+    stage: int = STAGE_SERVICES
+    stop_grace: float = STOP_GRACE
 
 
 class PortsBusy(Exception):
@@ -57,8 +80,17 @@ def busy_ports(host: str, ports: list[int]) -> list[int]:
     return busy
 
 
+def celery_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", CELERY_APP, *args]
+
+
 def plan(
-    host: str, port: int, mongo_port: int, data_dir: Path, environ: Mapping[str, str]
+    host: str,
+    port: int,
+    mongo_port: int,
+    data_dir: Path,
+    environ: Mapping[str, str],
+    redis_port: int = DEFAULT_REDIS_PORT,
 ) -> tuple[list[ProcessSpec], dict[str, str]]:
     """The processes to start and the environment they share."""
     data_dir = data_dir.resolve()
@@ -69,8 +101,21 @@ def plan(
         mongo_dir.mkdir(parents=True, exist_ok=True)
         url = f"mongodb://{host}:{mongo_port}"
         argv = nx_command(mongo_dir, host, mongo_port)
-        specs.append(ProcessSpec("mongo", argv, mongo_port, mongo_url=url, quiet=True))
+        specs.append(
+            ProcessSpec("mongo", argv, mongo_port, mongo_url=url, quiet=True, stage=STAGE_MONGO)
+        )
         env["MONGODB_URL"] = url
+    if not env.get("REDIS_URL"):
+        # The job queue. Loopback only whatever --host says: only this stack's processes use it,
+        # and it has no password. Append-only persistence keeps queued jobs across restarts.
+        redis_dir = data_dir / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        argv = redis_command(redis_dir, "127.0.0.1", redis_port, persist=True)
+        url = f"redis://127.0.0.1:{redis_port}/0"
+        specs.append(
+            ProcessSpec("redis", argv, redis_port, redis_url=url, quiet=True, stage=STAGE_REDIS)
+        )
+        env["REDIS_URL"] = url
     env.setdefault("MEDIA_ROOT", str(data_dir / "media"))
     env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{port}")
     env["PYTHONUNBUFFERED"] = "1"
@@ -85,8 +130,29 @@ def plan(
             "--host", host, "--port", str(port + offset), "--log-level", "warning",
         ]  # fmt: skip
         health = f"http://{host}:{port + offset}/health" + ("/live" if name == "gateway" else "")
-        specs.append(ProcessSpec(name, argv, port + offset, health_url=health))
+        stage = STAGE_GATEWAY if name == "gateway" else STAGE_SERVICES
+        specs.append(ProcessSpec(name, argv, port + offset, health_url=health, stage=stage))
+    # The gateway's worker process type: runs the jobs (it calls the services and writes MongoDB,
+    # so it has the gateway's environment), and beat, which schedules the sweep.
+    concurrency = env.get("WORKER_CONCURRENCY") or DEFAULT_WORKER_CONCURRENCY
+    worker = celery_command(
+        "worker", "--pool", "prefork", "--concurrency", concurrency, "--loglevel", "INFO"
+    )
+    beat = celery_command(
+        "beat", "--schedule", str(data_dir / "celerybeat-schedule"), "--loglevel", "INFO"
+    )
+    specs.append(
+        ProcessSpec("worker", worker, None, stage=STAGE_WORKERS, stop_grace=WORKER_STOP_GRACE)
+    )
+    specs.append(ProcessSpec("beat", beat, None, stage=STAGE_WORKERS))
     return specs, env
+
+
+def _kill_group(pid: int, sig: signal.Signals) -> None:
+    """Signal a child's whole process group (it leads its own session): a Celery worker's pool
+    children, orphaned when their parent dies, go with it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
 
 
 class Stack:
@@ -96,9 +162,14 @@ class Stack:
         self.quiet = quiet  # no child output at all (`studio demo` shows its own progress)
         self.procs: dict[str, asyncio.subprocess.Process] = {}
         self.pumps: list[asyncio.Task[None]] = []
-        self.width = max(len(s.name) for s in specs)
+        self.supervisors: list[asyncio.Task[None]] = []
+        self.restarts: dict[str, int] = {s.name: 0 for s in specs}
+        self.stopping = False
+        self.width = max(len(s.name) for s in [*specs, ProcessSpec("studio", [], None)])
 
     def say(self, name: str, line: str) -> None:
+        if self.quiet:
+            return
         index = [s.name for s in self.specs].index(name) if name != "studio" else -1
         label = name.ljust(self.width)
         if sys.stdout.isatty():
@@ -110,26 +181,30 @@ class Stack:
         while line := await stream.readline():
             self.say(name, line.decode(errors="replace").rstrip())
 
+    async def _spawn(self, spec: ProcessSpec) -> asyncio.subprocess.Process:
+        proc = await asyncio.create_subprocess_exec(
+            *spec.argv,
+            env=self.env,
+            stdout=(
+                asyncio.subprocess.DEVNULL if spec.quiet or self.quiet else asyncio.subprocess.PIPE
+            ),
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches studio only; it stops children in order
+        )
+        self.procs[spec.name] = proc
+        if proc.stdout is not None:
+            self.pumps.append(asyncio.create_task(self._pump(spec.name, proc.stdout)))
+        if spec.mongo_url:
+            await asyncio.to_thread(wait_for_mongo, spec.mongo_url)
+        if spec.redis_url:
+            await asyncio.to_thread(wait_for_redis, spec.redis_url)
+        return proc
+
     async def start(self) -> None:
         for spec in self.specs:
-            proc = await asyncio.create_subprocess_exec(
-                *spec.argv,
-                env=self.env,
-                stdout=(
-                    asyncio.subprocess.DEVNULL
-                    if spec.quiet or self.quiet
-                    else asyncio.subprocess.PIPE
-                ),
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches studio only; it stops children in order
-            )
-            self.procs[spec.name] = proc
-            if proc.stdout is not None:
-                self.pumps.append(asyncio.create_task(self._pump(spec.name, proc.stdout)))
-            if spec.mongo_url:
-                await asyncio.to_thread(wait_for_mongo, spec.mongo_url)
-            if not self.quiet:
-                self.say("studio", f"started {spec.name} on port {spec.port} (pid {proc.pid})")
+            proc = await self._spawn(spec)
+            where = f"on port {spec.port} " if spec.port else ""
+            self.say("studio", f"started {spec.name} {where}(pid {proc.pid})")
 
     async def wait_healthy(self) -> None:
         """Poll every HTTP process until it answers, so "ready" means ready."""
@@ -145,28 +220,69 @@ class Stack:
                         if (await http.get(spec.health_url)).status_code == 200:
                             break
                     await asyncio.sleep(0.2)
+        for spec in self.specs:
+            if self.procs[spec.name].returncode is not None:
+                raise RuntimeError(f"{spec.name} exited during start-up")
 
-    async def wait_any_exit(self) -> str:
-        waits = {asyncio.create_task(p.wait()): n for n, p in self.procs.items()}
-        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        return waits[next(iter(done))]
+    def supervise(self) -> None:
+        """From now on a process that exits is started again, with backoff."""
+        self.supervisors = [asyncio.create_task(self._supervise(spec)) for spec in self.specs]
 
-    async def stop(self) -> None:
-        # The gateway first, the database last, so nothing writes to a stopped database.
-        for name in reversed([s.name for s in self.specs]):
-            proc = self.procs.get(name)
-            if proc is None or proc.returncode is not None:
-                continue
+    async def _supervise(self, spec: ProcessSpec) -> None:
+        loop = asyncio.get_running_loop()
+        delay = BACKOFF_FIRST
+        started = loop.time()
+        while True:
+            proc = self.procs[spec.name]
+            code = await proc.wait()
+            if self.stopping:
+                return
+            _kill_group(proc.pid, signal.SIGKILL)  # whatever it left behind
+            if loop.time() - started >= STABLE_AFTER:
+                delay = BACKOFF_FIRST
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            self.say("studio", f"{spec.name} exited ({how}); restarting in {delay:g} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+            started = loop.time()
+            try:
+                proc = await self._spawn(spec)
+            except (OSError, RuntimeError) as exc:  # it could not start, or never answered
+                self.say("studio", f"{spec.name} did not restart: {exc}")
+                continue  # supervised as before: a dead process comes round again
+            self.restarts[spec.name] += 1
+            count = self.restarts[spec.name]
+            self.say("studio", f"restarted {spec.name} (pid {proc.pid}, restart {count})")
+
+    async def _stop_one(self, spec: ProcessSpec) -> None:
+        proc = self.procs.get(spec.name)
+        if proc is None:
+            return
+        if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(proc.wait(), STOP_GRACE)
+                await asyncio.wait_for(proc.wait(), spec.stop_grace)
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+                if spec.stage == STAGE_WORKERS:
+                    # Cold shutdown: Celery cancels the running tasks and requeues them.
+                    with contextlib.suppress(ProcessLookupError):
+                        proc.send_signal(signal.SIGQUIT)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(proc.wait(), STOP_GRACE)
+        killed = proc.returncode is None
+        _kill_group(proc.pid, signal.SIGKILL)
+        await proc.wait()
+        self.say("studio", f"stopped {spec.name}" + (" (did not stop in time: killed)" * killed))
+
+    async def stop(self) -> None:
+        self.stopping = True
+        for supervisor in self.supervisors:
+            supervisor.cancel()
+        await asyncio.gather(*self.supervisors, return_exceptions=True)
+        # The workers first, the database last, so nothing writes to a stopped database.
+        for stage in sorted({s.stage for s in self.specs}):
+            await asyncio.gather(*(self._stop_one(s) for s in self.specs if s.stage == stage))
         for pump in self.pumps:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pump, 2)
@@ -191,16 +307,19 @@ def insecure_bind(host: str, environ: Mapping[str, str]) -> str | None:
     )
 
 
-async def run_stack(host: str, port: int, mongo_port: int, data_dir: Path) -> int:
+async def run_stack(
+    host: str, port: int, mongo_port: int, data_dir: Path, redis_port: int = DEFAULT_REDIS_PORT
+) -> int:
     if refusal := insecure_bind(host, os.environ):
         sys.stderr.write(f"studio: {refusal}\n")
         return 2
-    specs, env = plan(host, port, mongo_port, data_dir, os.environ)
-    busy = busy_ports(host, [s.port for s in specs])
+    specs, env = plan(host, port, mongo_port, data_dir, os.environ, redis_port)
+    busy = busy_ports(host, [s.port for s in specs if s.port and s.name != "redis"])
+    busy += busy_ports("127.0.0.1", [s.port for s in specs if s.port and s.name == "redis"])
     if busy:
         raise PortsBusy(
             f"port(s) {', '.join(map(str, busy))} on {host} already in use: stop what runs there "
-            f"or choose other ports with --port and --mongo-port"
+            f"or choose other ports with --port, --mongo-port and --redis-port"
         )
     stack = Stack(specs, env)
     stopping = asyncio.Event()
@@ -212,15 +331,9 @@ async def run_stack(host: str, port: int, mongo_port: int, data_dir: Path) -> in
         await stack.start()
         await stack.wait_healthy()
         stack.say("studio", f"ready: http://localhost:{port}/projects (Ctrl-C stops everything)")
-        exited = asyncio.create_task(stack.wait_any_exit())
-        stop_wait = asyncio.create_task(stopping.wait())
-        done, _ = await asyncio.wait({exited, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-        if exited in done:
-            stack.say("studio", f"{exited.result()} exited unexpectedly; stopping the stack")
-            code = 1
-        else:
-            exited.cancel()
-            stack.say("studio", "stopping")
+        stack.supervise()
+        await stopping.wait()
+        stack.say("studio", "stopping")
     except RuntimeError as exc:
         stack.say("studio", str(exc))
         code = 1
