@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from runtime.servicetoken import ServiceTokenSettings
 from studio.stack import DEPLOYABLES
-from tests.test_compose import settings_class
+from tests.test_compose import CELERY_APP, GATEWAY_PROCESSES, WORKER_REQUIRES, settings_class
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -37,7 +37,9 @@ PROD_SECRET = {
     "SERVICE_TOKENS": "p" * 40,
     "AUTH_JWT_KEYS": '{"k1": "' + "j" * 40 + '"}',
     "MONGODB_URL": "mongodb://mongo.example.com:27017",
+    "REDIS_URL": "rediss://:password@redis.example.com:6380/0",
 }
+KEDA = "optional/keda/dev"  # overlays/dev with the optional KEDA component
 RENDER_MEMORY_MI = 400  # README benchmarks: one 1080p render peaks near 400 MB
 NAME = "app.kubernetes.io/name"
 COMPONENT = "app.kubernetes.io/component"
@@ -125,6 +127,7 @@ def admitted(
 
 GATEWAY_WEB = {NAME: "gateway", COMPONENT: "web"}
 GATEWAY_WORKER = {NAME: "gateway", COMPONENT: "worker"}
+GATEWAY_BEAT = {NAME: "gateway", COMPONENT: "beat"}
 
 
 def pod_labels(name: str) -> dict[str, str]:
@@ -142,6 +145,16 @@ def test_every_rendered_object_is_valid_kubernetes(overlay: str, version: str) -
         kubernetes_validate.validate(obj, version, strict=True)
         kinds.add(obj["kind"])
     assert {"Namespace", "Deployment", "Service", "ConfigMap", "NetworkPolicy"} <= kinds
+    assert {"HorizontalPodAutoscaler", "PodDisruptionBudget"} <= kinds
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_optional_keda_overlay_is_valid_besides_its_scaled_object(version: str) -> None:
+    # KEDA's ScaledObject is not in the Kubernetes schemas: its fields are checked below.
+    others = [o for o in render(KEDA) if o["kind"] != "ScaledObject"]
+    for obj in others:
+        kubernetes_validate.validate(obj, version, strict=True)
+    assert len(others) == len(render("overlays/dev")) + 1  # its NetworkPolicy
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -156,6 +169,7 @@ def test_the_services_admit_only_the_gateways_web_and_worker_pods(overlay: str) 
         target, port = pod_labels(name), 8000 + offset
         assert admitted(o, target, GATEWAY_WEB, port)
         assert admitted(o, target, GATEWAY_WORKER, port)
+        assert not admitted(o, target, GATEWAY_BEAT, port), f"beat -> {name}: it calls none"
         assert not admitted(o, target, GATEWAY_WEB, 8000), f"{name}: only its own port"
         assert not admitted(o, target, None, port), f"{name}: open beyond the namespace"
         for other in ("script", "audio", "image", "video"):
@@ -171,13 +185,16 @@ def test_the_databases_admit_only_the_gateway_and_the_gateway_admits_anyone(over
         target = {NAME: name, COMPONENT: "database"}
         assert admitted(o, target, GATEWAY_WEB, port)
         assert admitted(o, target, GATEWAY_WORKER, port)
+        assert admitted(o, target, GATEWAY_BEAT, port)
         assert not admitted(o, target, pod_labels("video"), port)
         assert not admitted(o, target, None, port)
     for source in (None, {}, pod_labels("video")):
         assert admitted(o, GATEWAY_WEB, source, 8000)
         assert not admitted(o, GATEWAY_WEB, source, 8001)
-    # The worker to come serves no one.
-    assert not admitted(o, GATEWAY_WORKER, None, 8000)
+    # The worker and beat serve no one.
+    for target in (GATEWAY_WORKER, GATEWAY_BEAT):
+        for source in (None, GATEWAY_WEB, GATEWAY_WORKER, GATEWAY_BEAT):
+            assert not admitted(o, target, source, 8000)
 
 
 def test_dev_runs_mongo_7_and_redis_7_where_their_policies_apply() -> None:
@@ -310,11 +327,18 @@ def test_the_gateway_reaches_every_service_and_mongodb_by_name(overlay: str) -> 
         if name != "gateway":
             assert env[f"{name.upper()}_SERVICE_URL"] == f"http://{name}:{8000 + offset}"
             assert services[name]["spec"]["ports"][0]["port"] == 8000 + offset
-    tokens = {environment(overlay, name)["SERVICE_TOKENS"] for name, _, _ in DEPLOYABLES}
+    names = [name for name, _, _ in DEPLOYABLES] + list(GATEWAY_PROCESSES)
+    tokens = {environment(overlay, name)["SERVICE_TOKENS"] for name in names}
     assert len(tokens) == 1, "every deployable reads the one service token"
+    # The web process queues jobs on the Redis its workers consume, and beat's sweeps too.
+    gateway_processes = ("gateway", *GATEWAY_PROCESSES)
+    assert len({environment(overlay, name)["REDIS_URL"] for name in gateway_processes}) == 1
+    assert len({environment(overlay, name)["MONGODB_URL"] for name in gateway_processes}) == 1
     if overlay == "dev":
         assert env["MONGODB_URL"] == "mongodb://mongo:27017"
         assert services["mongo"]["spec"]["ports"][0]["port"] == 27017
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert services["redis"]["spec"]["ports"][0]["port"] == 6379
 
 
 def test_production_never_renders_the_secret_and_the_placeholders_cannot_run() -> None:
@@ -325,3 +349,142 @@ def test_production_never_renders_the_secret_and_the_placeholders_cannot_run() -
     assert all(value.startswith("REPLACE-ME") for value in placeholders.values())
     with pytest.raises(ValidationError, match="at least 32 characters"):
         ServiceTokenSettings(service_tokens=placeholders["SERVICE_TOKENS"])
+
+
+# --- the gateway's worker and beat ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("process", GATEWAY_PROCESSES)
+def test_worker_and_beat_run_celery_from_the_gateways_image_and_labels(
+    overlay: str, process: str
+) -> None:
+    o = f"overlays/{overlay}"
+    deployment = objects(o, "Deployment")[process]
+    assert deployment["spec"]["template"]["metadata"]["labels"] == {
+        NAME: "gateway",
+        COMPONENT: process,
+    }
+    c = container(o, process)
+    assert c["image"] == container(o, "gateway")["image"]
+    assert c["command"] == ["celery"]
+    assert c["args"][:3] == ["-A", CELERY_APP, process]
+    assert "ports" not in c, f"{process} serves nothing"
+    env = environment(overlay, process)
+    if process == "worker":
+        assert c["args"][c["args"].index("--pool") + 1] == "prefork"
+        concurrency = int(c["args"][c["args"].index("--concurrency") + 1])
+        assert int(env["WORKER_CONCURRENCY"]) == concurrency
+        # worker.yaml: ~110 MB for the main process, ~200 MB per child at work.
+        assert mebibytes(c["resources"]["requests"]["memory"]) >= 110 + 200 * concurrency
+        assert "inspect ping" in " ".join(c["livenessProbe"]["exec"]["command"])
+        assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 60
+    else:
+        spec = deployment["spec"]
+        assert spec["replicas"] == 1, "two beats would queue every sweep twice"
+        assert spec["strategy"] == {"type": "Recreate"}
+        schedule = Path(c["args"][c["args"].index("--schedule") + 1])
+        mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+        volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
+        assert "emptyDir" in volumes[mounts[str(schedule.parent)]], "a writable schedule file"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("process", GATEWAY_PROCESSES)
+def test_worker_and_beat_start_from_their_environment(
+    overlay: str, process: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from gateway.app import build_app
+    from gateway.jobs.queue import build_celery
+    from gateway.settings import GatewaySettings
+
+    env = environment(overlay, process)
+    missing = WORKER_REQUIRES - set(env)
+    assert not missing, f"{process} lacks {sorted(missing)}"
+    web = environment(overlay, "gateway")
+    assert {k: env.get(k) for k in web} == web, "every setting of the web process, the same"
+    for variable in env:
+        assert variable == "HOME" or variable.lower() in GatewaySettings.model_fields, variable
+    for variable in os.environ:
+        if variable.lower() in GatewaySettings.model_fields:
+            monkeypatch.delenv(variable)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("MEDIA_ROOT", str(tmp_path))
+    settings = GatewaySettings()
+    assert settings.service_token_values()
+    build_app(settings)
+    assert build_celery(settings).conf.broker_url == env["REDIS_URL"]
+
+
+# --- autoscaling and disruption budgets -----------------------------------------------------
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_autoscalers_scale_the_web_process_and_services_on_cpu(overlay: str) -> None:
+    o = f"overlays/{overlay}"
+    deployments = objects(o, "Deployment")
+    targets = set()
+    for name, hpa in objects(o, "HorizontalPodAutoscaler").items():
+        spec = hpa["spec"]
+        ref = spec["scaleTargetRef"]
+        assert (ref["apiVersion"], ref["kind"]) == ("apps/v1", "Deployment")
+        assert ref["name"] in deployments, f"{name} scales a Deployment that does not exist"
+        targets.add(ref["name"])
+        replicas = deployments[ref["name"]]["spec"].get("replicas", 1)
+        assert replicas <= spec["minReplicas"] <= spec["maxReplicas"], name
+        assert [m["resource"]["name"] for m in spec["metrics"]] == ["cpu"]
+        # Utilization is relative to the request: every container must have one.
+        pod = deployments[ref["name"]]["spec"]["template"]["spec"]
+        assert all("cpu" in c["resources"]["requests"] for c in pod["containers"])
+    assert targets == {name for name, _, _ in DEPLOYABLES}, "never beat; the worker: KEDA"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_disruption_budgets_select_the_web_worker_and_service_pods(overlay: str) -> None:
+    o = f"overlays/{overlay}"
+    pods = {
+        name: d["spec"]["template"]["metadata"]["labels"]
+        for name, d in objects(o, "Deployment").items()
+    }
+    covered: list[str] = []
+    for name, pdb in objects(o, "PodDisruptionBudget").items():
+        selected = [d for d, labels in pods.items() if selects(pdb["spec"]["selector"], labels)]
+        assert len(selected) == 1, f"{name} selects {selected}"
+        covered += selected
+        assert pdb["spec"]["maxUnavailable"] == 1  # a single replica can still be drained
+    assert sorted(covered) == sorted(["worker", *(name for name, _, _ in DEPLOYABLES)])
+
+
+# --- optional: KEDA -------------------------------------------------------------------------
+
+
+def test_keda_scales_the_worker_on_every_priority_list_of_the_jobs_queue() -> None:
+    from gateway.jobs.queue import KOMBU_SEP, PRIORITY_STEPS
+
+    scaled = objects(KEDA, "ScaledObject")["worker"]
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    assert scaled["metadata"]["namespace"] == "ai-video-studio-dev"
+    spec = scaled["spec"]
+    ref = spec["scaleTargetRef"]
+    deployments = objects(KEDA, "Deployment")
+    assert (ref.get("kind", "Deployment"), ref["name"]) == ("Deployment", "worker")
+    assert deployments["worker"]["spec"]["template"]["metadata"]["labels"] == GATEWAY_WORKER
+    assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+    triggers = spec["triggers"]
+    assert {t["type"] for t in triggers} == {"redis"}
+    lists = [t["metadata"]["listName"] for t in triggers]
+    expected = ["studio.jobs"] + [f"studio.jobs{KOMBU_SEP}{p}" for p in PRIORITY_STEPS[1:]]
+    assert lists == expected
+    # KEDA runs in its own namespace: the dev Redis Service by its full name.
+    redis = objects(KEDA, "Service")["redis"]
+    address = f"redis.{redis['metadata']['namespace']}.svc.cluster.local:6379"
+    assert {t["metadata"]["address"] for t in triggers} == {address}
+    assert all(int(t["metadata"]["listLength"]) >= 1 for t in triggers)
+    # No autoscaler of the core manifests fights KEDA's over the worker.
+    hpas = objects(KEDA, "HorizontalPodAutoscaler").values()
+    assert all(h["spec"]["scaleTargetRef"]["name"] != "worker" for h in hpas)
+    # Its operator may read Redis, and nothing else is opened.
+    policy = objects(KEDA, "NetworkPolicy")["redis-from-keda"]["spec"]
+    assert selects(policy["podSelector"], {NAME: "redis", COMPONENT: "database"})
+    assert [p["port"] for rule in policy["ingress"] for p in rule["ports"]] == [6379]
