@@ -14,46 +14,23 @@ from gateway import health, media
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
-from gateway.clients import ServiceClient, service_token
-from gateway.db import Database
+from gateway.clients import service_token
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
-from gateway.jobs import JobStore
-from gateway.media_owners import MediaOwners
-from gateway.media_urls import MediaSigner, MediaUrls
+from gateway.jobs import routes as job_routes
+from gateway.media_urls import MediaSigner
 from gateway.metrics import Metrics
 from gateway.projects import routes as projects
 from gateway.projects import v1 as projects_v1
-from gateway.projects.store import ProjectStore
 from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
-from gateway.state import GatewayState, Services
+from gateway.state import close_state, open_state
 from gateway.users import routes as user_routes
 from runtime.app import create_app
 from runtime.logs import configure_logging
-from runtime.storage import build_storage
 
 VERSION = "0.1.0"
 log = logging.getLogger("gateway")
-
-
-def _services(settings: GatewaySettings, token: str | None) -> Services:
-    def client(name: str, url: str, read_timeout: float) -> ServiceClient:
-        return ServiceClient(
-            name,
-            url,
-            connect_timeout=settings.service_connect_timeout,
-            read_timeout=read_timeout,
-            retries=settings.service_retries,
-            token=token,
-        )
-
-    return Services(
-        script=client("script", settings.script_service_url, settings.script_timeout),
-        audio=client("audio", settings.audio_service_url, settings.audio_timeout),
-        image=client("image", settings.image_service_url, settings.image_timeout),
-        video=client("video", settings.video_service_url, settings.video_timeout),
-    )
 
 
 def build_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -65,40 +42,19 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout)
-        services = _services(settings, token)
-        jobs = JobStore(db)
-        await db.ensure_indexes()
-        await jobs.ensure_indexes()
-        if interrupted := await jobs.fail_interrupted():
-            log.warning("marked %d interrupted job(s) failed", interrupted)
-        storage = build_storage(settings)
         signer = (
             MediaSigner(accounts.keys.keys, accounts.keys.active, settings.media_url_ttl)
             if settings.auth_required
             else None
         )
-        projects = ProjectStore(db, MediaUrls(settings.public_base_url, signer))
-        media_owners = MediaOwners(db)
-        await media_owners.ensure_indexes()
-        await accounts.start(db, storage, projects, media_owners)
-        app.state.gateway = GatewayState(
-            settings=settings,
-            db=db,
-            storage=storage,
-            services=services,
-            projects=projects,
-            jobs=jobs,
-            media_owners=media_owners,
-        )
+        state = await open_state(settings, token, signer)
+        await accounts.start(state.db, state.storage, state.projects, state.media_owners)
+        app.state.gateway = state
         try:
             yield
         finally:
-            await jobs.cancel_all()
             await accounts.stop()
-            for service in services.all():
-                await service.aclose()
-            await db.close()
+            await close_state(state)
 
     metrics = Metrics()
     app = create_app(
@@ -125,6 +81,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(projects.router)
     for generation in (script, audio, images, video):
         app.include_router(generation.router)
+    app.include_router(job_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(projects_v1.router)
     app.include_router(user_routes.router)

@@ -35,6 +35,24 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     )
     max_body_bytes: int = 2_000_000
 
+    # The job queue (Celery broker) and the bus that carries live events across replicas.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Queue names start with this, so several deployments (or test runs) can share one Redis.
+    queue_prefix: str = Field("studio", pattern=r"^[a-z0-9_-]{1,32}$")
+    # A running job whose worker has not reported for this long is taken over (seconds).
+    job_lease: float = Field(60.0, gt=0)
+    # How many times a job is started before a vanished worker fails it for good.
+    job_max_attempts: int = Field(3, ge=1)
+    # Longer than the longest render: a message unacknowledged for this long is delivered again.
+    job_visibility_timeout: int = Field(7200, ge=60)
+    # Per task: soft limit (the task is told to stop) and hard limit (its process is killed).
+    job_soft_time_limit: int = Field(1800, ge=10)
+    job_time_limit: int = Field(1900, ge=10)
+    # How long a job may wait for a busy service before it fails (seconds).
+    job_max_wait: float = Field(3600.0, gt=0)
+    # How often beat sweeps for vanished workers, due schedules and stale projects (seconds).
+    job_sweep_interval: float = Field(15.0, gt=0)
+
     script_service_url: str = "http://127.0.0.1:8001"
     audio_service_url: str = "http://127.0.0.1:8002"
     image_service_url: str = "http://127.0.0.1:8003"

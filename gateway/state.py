@@ -1,4 +1,5 @@
-"""What the gateway holds for its lifetime, and the FastAPI dependencies that hand it out."""
+"""What a gateway process (web or worker) holds for its lifetime, how it is opened and closed,
+and the FastAPI dependencies that hand it out."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from fastapi import Request
 
 from gateway.clients import ServiceClient
 from gateway.db import Database
-from gateway.jobs import JobStore
+from gateway.jobs.events import JobEvents
+from gateway.jobs.queue import JobQueue
+from gateway.jobs.store import JobStore
 from gateway.media_owners import MediaOwners
-from gateway.media_urls import MediaUrls
+from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
-from runtime.storage import Storage
+from runtime.storage import Storage, build_storage
 
 
 @dataclass
@@ -36,6 +39,8 @@ class GatewayState:
     projects: ProjectStore
     jobs: JobStore
     media_owners: MediaOwners
+    queue: JobQueue
+    events: JobEvents
 
     @property
     def urls(self) -> MediaUrls:
@@ -47,6 +52,53 @@ class GatewayState:
     def media_key(self, url: str | None) -> str | None:
         """The storage key behind one of our media URLs (absolute or /media/...), else None."""
         return self.urls.key(url)
+
+
+def _services(settings: GatewaySettings, token: str | None) -> Services:
+    def client(name: str, url: str, read_timeout: float) -> ServiceClient:
+        return ServiceClient(
+            name,
+            url,
+            connect_timeout=settings.service_connect_timeout,
+            read_timeout=read_timeout,
+            retries=settings.service_retries,
+            token=token,
+        )
+
+    return Services(
+        script=client("script", settings.script_service_url, settings.script_timeout),
+        audio=client("audio", settings.audio_service_url, settings.audio_timeout),
+        image=client("image", settings.image_service_url, settings.image_timeout),
+        video=client("video", settings.video_service_url, settings.video_timeout),
+    )
+
+
+async def open_state(
+    settings: GatewaySettings, token: str | None, signer: MediaSigner | None
+) -> GatewayState:
+    db = Database(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout)
+    jobs, media_owners = JobStore(db), MediaOwners(db)
+    await db.ensure_indexes()
+    await jobs.ensure_indexes()
+    await media_owners.ensure_indexes()
+    return GatewayState(
+        settings=settings,
+        db=db,
+        storage=build_storage(settings),
+        services=_services(settings, token),
+        projects=ProjectStore(db, MediaUrls(settings.public_base_url, signer)),
+        jobs=jobs,
+        media_owners=media_owners,
+        queue=JobQueue(settings),
+        events=JobEvents(settings),
+    )
+
+
+async def close_state(state: GatewayState) -> None:
+    for service in state.services.all():
+        await service.aclose()
+    await state.queue.close()
+    await state.db.close()
 
 
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` dependency in a worker

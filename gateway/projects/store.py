@@ -5,8 +5,9 @@ atomic counter, so display order survives concurrent creates across replicas), `
 (every string value lower-cased, what `q` searches), `_media` (the storage keys its fields refer
 to, so a file still in use is never deleted with another account), `_rev` (a version counter: a
 write lands only on the version it was derived from, so `_search` and `_media` never lag behind
-the fields), `_owner` (the creating user's id) and `_members` (`[{user, role}]`, people the owner
-shared the project with).
+the fields), `_owner` (the creating user's id), `_members` (`[{user, role}]`, people the owner
+shared the project with) and `_active_job` (the job that holds the project: one render or
+pipeline at a time).
 
 Access: methods take the caller's principal (None for the gateway's own internal calls). A
 project the caller may not see answers 404, exactly like a missing one, so ids do not leak.
@@ -18,6 +19,7 @@ import asyncio
 import random
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -50,12 +52,32 @@ MAX_EXTRA_BYTES = 1_000_000
 MAX_WRITE_ATTEMPTS = 50
 # Candidates fetched per batch for the gateway-side text filters.
 TEXT_BATCH = 500
-INTERNAL = ("_seq", "_search", "_media", "_rev", "_owner", "_members")
+INTERNAL = ("_seq", "_search", "_media", "_rev", "_owner", "_members", "_active_job")
 Need = Literal["read", "write", "owner"]
 # `list` is also a method name of ProjectStore, which shadows the builtin in its annotations.
 Members = list[Doc]
 Ids = list[str]
 TextFilters = list[TextFilter]
+Locks = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The job lock a write expects to find (`expect`) and leaves (`then`); None is free."""
+
+    expect: str | None
+    then: str | None
+
+
+class ProjectBusy(ApiError):
+    def __init__(self, project_id: str, job_id: str) -> None:
+        super().__init__(
+            409,
+            f"Project {project_id} already has a render queued or running (job {job_id})",
+            details={"job_id": job_id},
+        )
+        self.project_id = project_id
+        self.job_id = job_id
 
 
 def new_id() -> str:
@@ -251,6 +273,15 @@ class ProjectStore:
         check_keys(body)
         changes = self.urls.plain(_client_fields(body))
         changes.pop("id", None)
+        doc = await self._write(project_id, changes, principal)
+        assert doc is not None
+        return self._shown(doc)
+
+    async def _write(
+        self, project_id: str, changes: Doc, principal: Principal | None, lock: Lock | None = None
+    ) -> Doc | None:
+        """The versioned merge of `update`; with `lock`, also take or release the project's job
+        lock in the same write, or return None when the lock is not as `lock` expects."""
         for _ in range(MAX_WRITE_ATTEMPTS):
             current = check_access(
                 await self.db.projects.find_one({"_id": project_id}),
@@ -258,6 +289,14 @@ class ProjectStore:
                 principal,
                 "write",
             )
+            internal: Doc = {}
+            if lock is not None:
+                held = current.get("_active_job")
+                if held != lock.expect:
+                    if lock.expect is None:
+                        raise ProjectBusy(project_id, str(held))
+                    return None
+                internal["_active_job"] = lock.then
             revision = current.get("_rev")
             merged = validate_fields({**to_api(dict(current)), **changes})
             merged.pop("id", None)
@@ -267,11 +306,11 @@ class ProjectStore:
             doc = await self.db.projects.find_one_and_update(
                 # `_rev: None` also matches a project stored before versions existed.
                 {"_id": project_id, "_rev": revision},
-                {"$set": sets, "$inc": {"_rev": 1}},
+                {"$set": {**sets, **internal}, "$inc": {"_rev": 1}},
                 return_document=ReturnDocument.AFTER,
             )
             if doc is not None:
-                return self._shown(doc)
+                return doc
             # Lost the race (or the project was deleted: the next read says 404); jitter so
             # the writers that lost together do not collide again.
             await asyncio.sleep(random.uniform(0, 0.01))  # noqa: S311 - jitter, not a secret
@@ -280,6 +319,35 @@ class ProjectStore:
             "The project is being changed by many clients at once; try again",
             headers={"Retry-After": "1"},
         )
+
+    # --- the job lock: one render (or pipeline) per project at a time ------------------------
+
+    async def acquire(
+        self, project_id: str, job_id: str, changes: Doc, principal: Principal | None
+    ) -> Doc:
+        """Take the project for a job and write `changes`; ProjectBusy if a job holds it."""
+        doc = await self._write(project_id, changes, principal, Lock(None, job_id))
+        assert doc is not None
+        return self._shown(doc)
+
+    async def release(self, project_id: str, job_id: str, changes: Doc) -> bool:
+        """Write a job's outcome and free the project, if this job still holds it (False when
+        the project was deleted or a newer job took it over: the project is not changed)."""
+        try:
+            doc = await self._write(project_id, changes, None, Lock(job_id, None))
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return doc is not None
+
+    async def locked(self) -> Locks:
+        """(project id, job id) of every held lock, for the sweep."""
+        query = {"_active_job": {"$exists": True, "$ne": None}}
+        cursor = self.db.projects.find(query, {"_active_job": 1})
+        return [
+            (doc["_id"], str(doc["_active_job"])) async for doc in cursor if doc.get("_active_job")
+        ]
 
     async def delete(self, project_id: str, principal: Principal | None = None) -> None:
         if visible_to(principal) is not None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ def gateway_settings(mongo_url: str, media_root: Path, **overrides: object) -> G
         "image_service_url": "http://127.0.0.1:9",
         "video_service_url": "http://127.0.0.1:9",
         "service_retries": 1,
+        # The session's Redis; queues of this gateway's own, so tests never run others' jobs.
+        "redis_url": os.environ.get("REDIS_URL") or os.environ["STUDIO_TEST_REDIS_URL"],
+        "queue_prefix": f"t{uuid.uuid4().hex[:12]}",
         # As deployments run: the gateway sends a service token (services without one ignore it).
         "service_tokens": [GATEWAY_SERVICE_TOKEN],
     }
