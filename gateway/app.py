@@ -18,6 +18,7 @@ from gateway.clients import service_token
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
 from gateway.jobs import routes as job_routes
+from gateway.live import LiveServer, SocketIOMount
 from gateway.media_urls import MediaSigner
 from gateway.metrics import Metrics
 from gateway.projects import routes as projects
@@ -39,6 +40,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     accounts = Accounts(settings)
     # Read now, not when the lifespan builds the clients, so a bad setup fails at start-up.
     token = service_token(settings)
+    live = LiveServer(settings, accounts)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,9 +52,11 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         state = await open_state(settings, token, signer)
         await accounts.start(state.db, state.storage, state.projects, state.media_owners)
         app.state.gateway = state
+        await live.start(state.projects)
         try:
             yield
         finally:
+            await live.stop()
             await accounts.stop()
             await close_state(state)
 
@@ -66,6 +70,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         on_request_done=metrics.observe,
     )
     app.state.accounts = accounts
+    app.state.live = live
     install_db_error_handlers(app)
     # Innermost, inside the request context, so its 401/429 carry the request id.
     app.user_middleware.append(Middleware(AuthMiddleware, accounts=accounts))
@@ -78,6 +83,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost: Socket.IO answers its own path before any HTTP middleware (gateway/live.py).
+    app.add_middleware(SocketIOMount, live=live)
     app.include_router(projects.router)
     for generation in (script, audio, images, video):
         app.include_router(generation.router)

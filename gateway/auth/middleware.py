@@ -12,6 +12,7 @@ import functools
 import ipaddress
 import logging
 import re
+from dataclasses import dataclass
 
 from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -73,9 +74,19 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-class AuthMiddleware:
-    def __init__(self, app: ASGIApp, *, accounts: Accounts) -> None:
-        self.app = app
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a caller presented: the headers' values, or a Socket.IO `auth` payload's."""
+
+    authorization: str | None = None
+    api_key: str | None = None
+    proxied: str | None = None
+
+
+class Authenticator:
+    """Who credentials name, by the same rules for every way in (HTTP requests, Socket.IO)."""
+
+    def __init__(self, accounts: Accounts) -> None:
         self.accounts = accounts
         settings = accounts.settings
         self.required = settings.auth_required
@@ -114,7 +125,7 @@ class AuthMiddleware:
             )
         return False
 
-    async def resolve(self, scope: Scope) -> Principal | None:
+    def credentials(self, scope: Scope) -> Credentials:
         authorization = api_key = proxied = None
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -123,21 +134,35 @@ class AuthMiddleware:
                 api_key = value.decode("latin-1").strip()
             elif name == self.proxy_header:
                 proxied = value.decode("latin-1").strip()
-        if api_key:
-            return await self.accounts.principal_from_key(api_key)
-        if authorization is not None:
-            scheme, _, credential = authorization.strip().partition(" ")
+        return Credentials(authorization, api_key, proxied)
+
+    async def resolve(self, scope: Scope, presented: Credentials | None = None) -> Principal | None:
+        """The principal of the credentials presented (by default the scope's headers); None
+        for an anonymous caller who may not act as the local user; ApiError 401 for bad ones."""
+        creds = presented or self.credentials(scope)
+        if creds.api_key:
+            return await self.accounts.principal_from_key(creds.api_key)
+        if creds.authorization is not None:
+            scheme, _, credential = creds.authorization.strip().partition(" ")
             credential = credential.strip()
             if scheme.lower() != "bearer" or not credential:
                 raise _unauthorized("Authorization must be 'Bearer <token or API key>'")
             if looks_like_key(credential):
                 return await self.accounts.principal_from_key(credential)
             return self.accounts.principal_from_token(credential)
-        if proxied and self._trusted_peer(scope):
-            if "@" not in proxied or len(proxied) > 320:
+        if creds.proxied and self._trusted_peer(scope):
+            if "@" not in creds.proxied or len(creds.proxied) > 320:
                 raise _unauthorized("The authenticating proxy sent an invalid user email")
-            return await self.accounts.principal_from_proxy(proxied)
+            return await self.accounts.principal_from_proxy(creds.proxied)
         return LOCAL if self._local_allowed(scope) else None
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, *, accounts: Accounts) -> None:
+        self.app = app
+        self.accounts = accounts
+        self.authenticator = Authenticator(accounts)
+        self.required = accounts.settings.auth_required
 
     async def _limit(self, scope: Scope, principal: Principal | None) -> None:
         settings = self.accounts.settings
@@ -175,7 +200,7 @@ class AuthMiddleware:
             return
         path: str = scope["path"]
         try:
-            principal = await self.resolve(scope)
+            principal = await self.authenticator.resolve(scope)
             if (
                 principal is None
                 and path not in PUBLIC_PATHS

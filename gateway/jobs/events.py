@@ -45,3 +45,8 @@ class JobEvents:
                 await self.manager.emit(name, payload, room=project_room(job.project_id))
         except Exception:  # Redis down: the job goes on, clients can still poll it
             log.warning("could not publish %s for job %s", names[0], job.id, exc_info=True)
+
+    async def close(self) -> None:
+        # The manager opens its Redis connection on the first publish.
+        if self.manager.redis is not None:
+            await self.manager.redis.aclose()
