@@ -1,8 +1,9 @@
-"""Liveness, readiness (database, storage and each service) and a summary for people."""
+"""Liveness, readiness (database, storage, Redis and each service) and a summary for people."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -30,8 +31,14 @@ async def _check(coro: Any) -> dict[str, Any]:
 
 
 async def components(state: GatewayState) -> dict[str, dict[str, Any]]:
-    names = ["database", "storage"] + [s.name for s in state.services.all()]
-    checks = [state.db.ping(), state.storage.ping()] + [s.health() for s in state.services.all()]
+    # Redis is the job queue: without it nothing can be queued (submits answer 503).
+    names = ["database", "storage", "redis"] + [s.name for s in state.services.all()]
+    checks: list[Coroutine[Any, Any, Any]] = [
+        state.db.ping(),
+        state.storage.ping(),
+        state.queue.ping(),
+    ]
+    checks += [s.health() for s in state.services.all()]
     results = await asyncio.gather(*(_check(c) for c in checks))
     return dict(zip(names, results, strict=True))
 

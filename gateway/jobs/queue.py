@@ -16,6 +16,9 @@ from typing import Any
 from celery import Celery
 from kombu import Queue
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.settings import GatewaySettings
 
@@ -77,7 +80,14 @@ class JobQueue:
     def __init__(self, settings: GatewaySettings) -> None:
         self.celery = build_celery(settings)
         self.jobs_queue, self.images_queue = queue_names(settings)
-        self.redis: Redis = Redis.from_url(settings.redis_url, socket_timeout=5)
+        # A pooled connection dies with a Redis restart; without retry_on_error the first
+        # command after one fails although Redis is back (redis-py retries only when told to).
+        self.redis: Redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=5,
+            retry=Retry(ExponentialBackoff(cap=1.0), 3),
+            retry_on_error=[RedisConnectionError],
+        )
 
     async def _send(self, name: str, args: list[Any], **options: Any) -> str:
         result = await asyncio.to_thread(self.celery.send_task, name, args=args, **options)

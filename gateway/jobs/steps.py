@@ -118,6 +118,7 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     changes: Doc = {}
     for index in range(stages.index(doc["_next"]), len(stages)):
         stage = stages[index]
+        begun = time.time()
         await state.jobs.report(job_id, lease, stage=stage, percent=_percent(doc, stage, 0.0))
         await publish(state, job_id)
         try:
@@ -135,7 +136,9 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
         except ApiError as exc:
             return await _failed_or_wait(state, doc, lease, stage, exc)
         following = stages[index + 1] if index + 1 < len(stages) else "done"
-        await state.jobs.report(job_id, lease, _next=following, _waited=0.0)
+        # How long the stage ran (its last, successful try): the gateway's metrics read it.
+        took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
+        await state.jobs.report(job_id, lease, _next=following, _waited=0.0, **took)
     await end_done(state, doc, lease, changes)
     return Outcome()
 
@@ -245,7 +248,9 @@ async def _fan_out(state: GatewayState, doc: Doc, lease: str, ref: ProjectRef) -
     ]
     if not missing:
         return False
-    await state.jobs.report(doc["_id"], lease, _images={}, _missing=missing, _fanout=True)
+    await state.jobs.report(
+        doc["_id"], lease, _images={}, _missing=missing, _fanout=True, _images_begun=time.time()
+    )
     for index in missing:
         await state.queue.run_image(doc["_id"], index, doc["_priority"])
     await state.jobs.hand_off(doc["_id"], lease)
@@ -304,7 +309,16 @@ async def _images_in(state: GatewayState, doc: Doc) -> None:
         reason = failed[0].get("error") or "an image could not be drawn"
         await end_failed(state, doc, None, "images", ApiError(502, str(reason)))
         return
-    await state.jobs.set(doc["_id"], _next="render", _fanout=False)
+    took = round(time.time() - float(doc.get("_images_begun") or time.time()), 3)
+    # The continuation's claim counts a start; going on after a fan-out is not a new try (as
+    # a wait for a busy service is not), or a pipeline would give up a worker death early.
+    await state.jobs.set(
+        doc["_id"],
+        _next="render",
+        _fanout=False,
+        attempts=doc["attempts"] - 1,
+        **{"_stage_seconds.images": took},
+    )
     await state.queue.run_job(doc["_id"], doc["_priority"])
 
 
