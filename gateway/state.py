@@ -98,6 +98,7 @@ async def close_state(state: GatewayState) -> None:
     for service in state.services.all():
         await service.aclose()
     await state.queue.close()
+    await state.events.close()
     await state.db.close()
 
 

@@ -9,9 +9,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from contracts.answers import (
+    CatalogOption,
+    JobStarted,
+    SubtitlePositions,
+    SubtitleStyles,
+    TemplateOption,
+    Templates,
+    VideoAnswer,
+    VideoJobStarted,
+)
 from contracts.errors import ApiError
 from contracts.jobs import Job, JobKind
 from contracts.video import (
+    CatalogItem,
     SubtitlePositionsResponse,
     SubtitleStylesResponse,
     TemplatesResponse,
@@ -47,68 +58,76 @@ async def _start(state: GatewayState, ref: ProjectRef, kind: JobKind, body: dict
     )
 
 
-async def _finish(state: GatewayState, ref: ProjectRef, job: Job) -> dict[str, Any]:
+async def _finish(
+    state: GatewayState, ref: ProjectRef, job: Job, request: Request
+) -> dict[str, Any]:
     """Wait for the job; a caller that hangs up does not stop it (it runs in a worker)."""
-    done = await wait(state, job.id, state.settings.video_timeout)
+    done = await wait(state, job.id, state.settings.video_timeout, request.is_disconnected)
     changes = done.get("result") or {}
     return {**await state.projects.get(ref.id), **state.urls.signed(changes), "job_id": job.id}
 
 
-@router.post("/video/{project_id}")
+@router.post("/video/{project_id}", response_model=None, responses={200: {"model": VideoAnswer}})
 async def video(request: Request, ref: Project, state: State) -> Any:
     """Synchronous, as the app waits for the finished video."""
     job = await _start(state, ref, "render", await optional_json_object(request))
-    return await _finish(state, ref, job)
+    return await _finish(state, ref, job, request)
 
 
-@router.post("/projects/{project_id}/generate-video", status_code=202)
+@router.post(
+    "/projects/{project_id}/generate-video",
+    status_code=202,
+    response_model=None,
+    responses={202: {"model": VideoJobStarted}},
+)
 async def guide_generate_video(request: Request, ref: Project, state: State) -> JSONResponse:
     job = await _start(state, ref, "render", await optional_json_object(request))
-    body = {"message": "Video generation started", "status": "processing", "job_id": job.id,
-            "job_url": f"{state.settings.public_base_url}/jobs/{job.id}"}  # fmt: skip
-    return JSONResponse(body, 202, headers={"Location": body["job_url"]})
+    started = VideoJobStarted(
+        message="Video generation started",
+        status="processing",
+        job_id=job.id,
+        job_url=f"{state.settings.public_base_url}/jobs/{job.id}",
+    )
+    return JSONResponse(started.model_dump(), 202, headers={"Location": started.job_url})
 
 
-@router.post("/subtitles/{project_id}")
+@router.post(
+    "/subtitles/{project_id}",
+    response_model=None,
+    responses={200: {"model": VideoAnswer}, 202: {"model": JobStarted}},
+)
 async def subtitles(request: Request, ref: Project, state: State) -> Any:
     body = await optional_json_object(request)
     job = await _start(state, ref, "subtitles", body)
     if body.get("async_processing"):
-        return JSONResponse({"status": "processing", "job_id": job.id}, 202)
-    return await _finish(state, ref, job)
+        return JSONResponse(JobStarted(status="processing", job_id=job.id).model_dump(), 202)
+    return await _finish(state, ref, job, request)
+
+
+def _options(items: list[CatalogItem]) -> list[CatalogOption]:
+    return [CatalogOption(name=i.id, label=i.label, description=i.description) for i in items]
 
 
 @router.get("/video-template")
-async def video_templates(state: State) -> dict[str, Any]:
+async def video_templates(state: State) -> Templates:
     catalog = await state.services.video.call("GET", "/templates", TemplatesResponse)
-    return {
-        "templates": [
-            {"absolute_path": t.id, "label": t.label, "description": t.description}
+    return Templates(
+        templates=[
+            TemplateOption(absolute_path=t.id, label=t.label, description=t.description)
             for t in catalog.templates
         ]
-    }
+    )
 
 
 @router.get("/subtitles/styles")
-async def subtitle_styles(state: State) -> dict[str, Any]:
+async def subtitle_styles(state: State) -> SubtitleStyles:
     catalog = await state.services.video.call("GET", "/subtitle-styles", SubtitleStylesResponse)
-    return {
-        "styles": [
-            {"name": s.id, "label": s.label, "description": s.description} for s in catalog.styles
-        ],
-        "default": "tiktok_highlight",
-    }
+    return SubtitleStyles(styles=_options(catalog.styles), default="tiktok_highlight")
 
 
 @router.get("/subtitles/positions")
-async def subtitle_positions(state: State) -> dict[str, Any]:
+async def subtitle_positions(state: State) -> SubtitlePositions:
     catalog = await state.services.video.call(
         "GET", "/subtitle-positions", SubtitlePositionsResponse
     )
-    return {
-        "positions": [
-            {"name": p.id, "label": p.label, "description": p.description}
-            for p in catalog.positions
-        ],
-        "default": "bottom",
-    }
+    return SubtitlePositions(positions=_options(catalog.positions), default="bottom")

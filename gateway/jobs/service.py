@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import ConnectionFailure
@@ -145,11 +146,18 @@ async def readable_job(state: GatewayState, job_id: str) -> Doc:
     return doc
 
 
-async def wait(state: GatewayState, job_id: str, patience: float) -> Doc:
+async def wait(
+    state: GatewayState,
+    job_id: str,
+    patience: float,
+    gone: Callable[[], Awaitable[bool]] | None = None,
+) -> Doc:
     """Until the job ends (at most `patience` seconds); its failure raised as the error the
-    service gave."""
+    service gave. A caller that hangs up (`gone`) stops the waiting, not the job."""
     deadline = time.monotonic() + patience
     while True:
+        if gone is not None and await gone():
+            raise ApiError(499, "The client closed the request; the job goes on")
         with contextlib.suppress(ConnectionFailure):
             doc = await state.jobs.doc(job_id)
             if doc["status"] == "done":

@@ -41,6 +41,7 @@ MAX_BACKOFF = 60.0
 # How long the final writes are retried while the database is unreachable.
 FINAL_WRITE_WINDOW = 120.0
 BUSY = (429, 503)
+INTERNAL_ERROR = "Internal error in the worker"
 TRANSIENT = (502, 504)
 
 
@@ -104,6 +105,13 @@ async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
             log.info("job %s: stopped, it was cancelled or taken over", job_id)
             return Outcome()
         raise
+    except Exception:
+        # A bug, not a service's answer: one ERROR with its traceback, and the job ends with
+        # a reason instead of waiting for the sweep to find it quiet.
+        log.exception("job %s failed", job_id)
+        fresh = await state.jobs.doc(job_id)
+        await end_failed(state, fresh, lease, fresh["_next"], ApiError(500, INTERNAL_ERROR))
+        return Outcome()
     finally:
         keeper.cancel()
 
@@ -382,6 +390,7 @@ async def end_failed(
 
     if await _final(finish) is None:
         return
-    log.warning("job %s failed at %s: %s", job_id, stage, exc.detail)
+    if exc.detail != INTERNAL_ERROR:  # that one was logged with its traceback
+        log.warning("job %s failed at %s: %s", job_id, stage, exc.detail)
     await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)

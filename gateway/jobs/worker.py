@@ -40,9 +40,20 @@ class WorkerContext:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result()
 
     def close(self) -> None:
+        # Tasks still under way are cancelled first: a pool thread waiting on one of them
+        # then gets its CancelledError instead of waiting forever on a stopped loop.
+        self.run(_cancel_others())
         self.run(close_state(self.state))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+
+
+async def _cancel_others() -> None:
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 def context_for(app: Celery) -> WorkerContext:

@@ -11,7 +11,16 @@ async def test_only_who_may_read_the_project_may_read_its_job(gw: AuthGateway) -
     project = await gw.http.post("/projects", json={"title": "mine"}, headers=owner.headers)
     assert project.status_code == 201
     state: GatewayState = gw.app.state.gateway
-    job = await state.jobs.create(state.jobs.new_id(), project.json()["id"], "render")
+    job = await state.jobs.create(
+        state.jobs.new_id(),
+        project.json()["id"],
+        "render",
+        owner=owner.id,
+        stages=["render"],
+        params={},
+        queue=state.queue.jobs_queue,
+        priority=0,
+    )
 
     assert (await gw.http.get(f"/jobs/{job.id}", headers=owner.headers)).status_code == 200
     assert (await gw.http.get(f"/jobs/{job.id}", headers=admin.headers)).status_code == 200

@@ -11,6 +11,7 @@ import respx
 from respx.patterns import M
 
 from tests.gateway.conftest import Gateway
+from tests.support import job_worker
 
 SERVICES = "http://127.0.0.1:9"  # where the test gateway looks for every service
 
@@ -52,14 +53,31 @@ async def test_the_request_id_reaches_the_service(
     assert route.calls.last.request.headers["x-request-id"] == "trace-me-1"
 
 
+@pytest.mark.parametrize(
+    ("service", "call", "route"),
+    [
+        ("script", ("POST", "/generate"), ("POST", "/scripts/{id}")),
+        ("script", ("POST", "/description/generate"), ("POST", "/scripts/description/generate")),
+        ("audio", ("POST", "/generate"), ("POST", "/audios/{id}")),
+        ("image", ("POST", "/generate-batch"), ("POST", "/images/{id}")),
+        ("video", ("GET", "/templates"), ("GET", "/video-template")),
+    ],
+)
 async def test_an_answer_that_breaks_the_contract_is_502(
-    gateway: Gateway, services: respx.MockRouter
+    gateway: Gateway,
+    services: respx.MockRouter,
+    service: str,
+    call: tuple[str, str],
+    route: tuple[str, str],
 ) -> None:
-    services.post("/generate").respond(200, json={"script_text": "only this"})
-    project = await new_project(gateway)
-    response = await gateway.http.post(f"/scripts/{project['id']}", json={})
+    """The service is at fault, not the caller: a 502 naming it, and nothing written."""
+    services.route(method=call[0], path=call[1]).respond(200, json={"unexpected": "only this"})
+    project = await new_project(gateway, images=[{"prompt": "a boat", "url": None}])
+    method, path = route
+    body = {"title": "Tides"} if method == "POST" else None
+    response = await gateway.http.request(method, path.format(id=project["id"]), json=body)
     assert response.status_code == 502
-    assert response.json()["detail"] == "The script service returned an unexpected answer"
+    assert response.json()["detail"] == f"The {service} service returned an unexpected answer"
     assert (await gateway.http.get(f"/projects/{project['id']}")).json() == project
 
 
@@ -132,14 +150,15 @@ async def test_a_failed_render_leaves_a_failed_job_and_says_why(
         images=[{"prompt": "a boat", "url": "http://media.test/media/images/a/0.png"}],
         audio_key="audio/a/narration.mp3",
     )
-    response = await gateway.http.post(f"/video/{project['id']}", json={})
+    with job_worker(gateway.settings):  # in this process, where respx answers for the service
+        response = await gateway.http.post(f"/video/{project['id']}", json={}, timeout=60)
     assert response.status_code == 502
     assert response.json()["detail"] == "The video service failed (status 500)"
     stored = (await gateway.http.get(f"/projects/{project['id']}")).json()
     assert stored["status"] == "video_failed"
     error = stored["video_error"]
     assert error["reason"] == "The video service failed (status 500)"
-    assert error["stage"] == "fetching"
+    assert error["stage"] == "render"
     job = (await gateway.http.get(f"/jobs/{error['job_id']}")).json()
     assert (job["status"], job["reason"]) == ("failed", error["reason"])
     assert "Traceback" not in response.text

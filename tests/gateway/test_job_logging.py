@@ -1,6 +1,6 @@
-"""A background render's outcome is logged once, at its level: a failure the video service
-reported is one WARNING with the reason, an unexpected exception one ERROR with its traceback,
-and asyncio never reports "Task exception was never retrieved"."""
+"""A render job's outcome is logged once, at its level, by the worker that ran it: a failure the
+video service reported is one WARNING with the reason, an unexpected exception one ERROR with
+its traceback, and asyncio never reports "Task exception was never retrieved"."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import respx
 from respx.patterns import M
 
 from tests.gateway.conftest import Gateway
+from tests.support import job_worker
 
 SERVICES = "http://127.0.0.1:9"
 READY = {
@@ -26,8 +27,12 @@ REASON = "The video service failed (status 500)"
 
 
 @pytest.fixture(autouse=True)
-def services() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=SERVICES, assert_all_called=False) as mock:
+def services(gateway: Gateway) -> Iterator[respx.MockRouter]:
+    # respx patches httpx in this process, where the test's worker runs too.
+    with (
+        respx.mock(base_url=SERVICES, assert_all_called=False) as mock,
+        job_worker(gateway.settings),
+    ):
         mock.route(~M(port=9)).pass_through()
         mock.get(url__regex=r"/renders/").respond(404, json={"detail": "Render not found"})
         yield mock
@@ -47,9 +52,13 @@ async def settled(gateway: Gateway, job_id: str) -> dict[str, Any]:
 
 
 def outcome_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    """Warnings and errors, but the service client's own note of the answer it got."""
+    """The gateway's warnings and errors, but the service client's own note of the answer."""
     return [
-        r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "gateway.clients"
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+        and r.name.startswith("gateway")
+        and r.name != "gateway.clients"
     ]
 
 
@@ -64,7 +73,7 @@ async def test_a_render_the_service_failed_is_one_warning_with_the_reason(
     assert (job["status"], job["reason"]) == ("failed", REASON)
     [record] = outcome_records(caplog)
     assert record.levelno == logging.WARNING
-    assert record.getMessage() == f"render job {job['id']} failed: {REASON}"
+    assert record.getMessage() == f"job {job['id']} failed at render: {REASON}"
     assert record.exc_info is None
 
 
@@ -73,12 +82,12 @@ async def test_a_synchronous_render_failure_is_logged_once_too(
 ) -> None:
     services.post("/render").respond(500)
     project = (await gateway.http.post("/projects", json=READY)).json()
-    response = await gateway.http.post(f"/video/{project['id']}", json={})
+    response = await gateway.http.post(f"/video/{project['id']}", json={}, timeout=60)
     assert response.status_code == 502
     job_id = (await gateway.http.get(f"/projects/{project['id']}")).json()["video_job_id"]
     await settled(gateway, job_id)
     [record] = outcome_records(caplog)
-    assert record.getMessage() == f"render job {job_id} failed: {REASON}"
+    assert record.getMessage() == f"job {job_id} failed at render: {REASON}"
 
 
 async def test_an_unexpected_exception_is_one_error_with_its_traceback(
@@ -86,14 +95,14 @@ async def test_an_unexpected_exception_is_one_error_with_its_traceback(
 ) -> None:
     services.post("/render").mock(side_effect=RuntimeError("a bug in the gateway"))
     project = (await gateway.http.post("/projects", json=READY)).json()
-    response = await gateway.http.post(f"/video/{project['id']}", json={})
+    response = await gateway.http.post(f"/video/{project['id']}", json={}, timeout=60)
     assert response.status_code == 500
-    assert response.json()["detail"] == "Rendering failed: internal error in the gateway"
+    assert response.json()["detail"] == "Internal error in the worker"
     job_id = (await gateway.http.get(f"/projects/{project['id']}")).json()["video_job_id"]
     job = await settled(gateway, job_id)
-    assert (job["status"], job["reason"]) == ("failed", "internal error in the gateway")
+    assert (job["status"], job["reason"]) == ("failed", "Internal error in the worker")
     [record] = outcome_records(caplog)
     assert record.levelno == logging.ERROR
-    assert record.getMessage() == f"render job {job_id} failed"
+    assert record.getMessage() == f"job {job_id} failed"
     assert record.exc_info is not None
     assert "a bug in the gateway" in str(record.exc_info[1])
