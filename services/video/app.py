@@ -8,6 +8,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.responses import Response
 
 from contracts.errors import ApiError
 from contracts.health import Health
@@ -60,7 +61,7 @@ async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, T]) 
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     if task.cancelled():
-        raise ApiError(400, "The client went away; the render was cancelled")
+        raise ApiError(400, "The render was cancelled (the client went away, or asked)")
     return task.result()
 
 
@@ -118,6 +119,11 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         return await _unless_client_leaves(
             request, renderer.tracked(render_id, lambda p: renderer.burn(body, p))
         )
+
+    @app.delete("/renders/{render_id}", status_code=204)
+    async def cancel_render(render_id: str) -> Response:
+        renderer.cancel(render_id)
+        return Response(status_code=204)
 
     @app.get("/renders/{render_id}", response_model=RenderProgress)
     async def render_progress(render_id: str) -> RenderProgress:

@@ -140,6 +140,8 @@ class Renderer:
         self.settings = settings
         self.storage = storage
         self.board = ProgressBoard(settings.video_progress_entries)
+        # Renders under way by id, so the gateway can cancel one explicitly.
+        self.running: dict[str, asyncio.Task[Any]] = {}
         self.gate = RenderGate(
             settings.video_max_concurrent_renders, settings.video_retry_after_seconds
         )
@@ -155,6 +157,9 @@ class Renderer:
             self.gate.leave()
             raise
         progress = _Progress(self.board, render_id)
+        current = asyncio.current_task()
+        if current is not None:
+            self.running[render_id] = current
         try:
             async with asyncio.timeout(self.settings.video_render_timeout_seconds):
                 return await work(progress)
@@ -163,7 +168,10 @@ class Renderer:
             raise
         except asyncio.CancelledError:
             self.board.update(
-                render_id, "failed", progress.percent, reason="Cancelled: the client went away"
+                render_id,
+                "failed",
+                progress.percent,
+                reason="Cancelled: the client went away, or asked to stop",
             )
             raise
         except TimeoutError:
@@ -176,7 +184,17 @@ class Renderer:
             self.board.update(render_id, "failed", progress.percent, reason="Rendering failed")
             raise ApiError(500, "Rendering failed") from None
         finally:
+            self.running.pop(render_id, None)
             self.gate.leave()
+
+    def cancel(self, render_id: str) -> None:
+        """Stop a render under way (its FFmpegs are killed and its scratch folder removed)."""
+        task = self.running.get(render_id)
+        if task is None:
+            if self.board.get(render_id) is None:
+                raise ApiError(404, f"No render {render_id} is known to this process")
+            raise ApiError(409, f"Render {render_id} is not running")
+        task.cancel()
 
     # -- inputs ------------------------------------------------------------------------------
 

@@ -100,3 +100,30 @@ async def test_a_client_that_goes_away_cancels_its_render(
     assert ffmpeg_children() == []
     assert not any((tmp_path / "work").iterdir())
     assert not (media / "videos").exists()
+
+
+async def test_an_explicit_cancel_stops_a_render(settings: Settings, media: Path) -> None:
+    """What the gateway sends when a job is cancelled: the render stops, its FFmpegs with it."""
+    tone(media / "audio/long.mp3", 30.0)
+    async with (
+        serve(build_app(settings())) as base,
+        httpx.AsyncClient(base_url=base, timeout=60) as http,
+        httpx.AsyncClient(base_url=base, timeout=60) as other,
+    ):
+        assert (await other.delete("/renders/unknown")).status_code == 404
+        render = asyncio.create_task(http.post("/render", json={**LONG, "render_id": "x-1"}))
+        await wait_for(other, "x-1", {"rendering"})
+        assert (await other.delete("/renders/x-1")).status_code == 204
+        answer = await render
+        assert answer.status_code == 400
+        assert "cancelled" in answer.json()["detail"]
+        failed = await wait_for(other, "x-1", {"failed"})
+        again = await other.delete("/renders/x-1")
+        assert again.status_code == 409
+        assert again.json()["detail"] == "Render x-1 is not running"
+    assert "Cancelled" in failed["reason"]
+    for _ in range(100):
+        if not ffmpeg_children():
+            break
+        await asyncio.sleep(0.05)
+    assert ffmpeg_children() == []
