@@ -50,7 +50,7 @@ async def submit(
     jobs = state.jobs
     job_id = jobs.new_id()
     priority = priority_of(principal)
-    job = await jobs.create(
+    await jobs.create(
         job_id,
         project_id,
         kind,
@@ -74,7 +74,7 @@ async def submit(
         await jobs.collection.delete_one({"_id": job_id})
         raise
     if not_before is not None:
-        return job
+        return await shown(state, await jobs.doc(job_id))
     try:
         task_id = await state.queue.run_job(job_id, priority)
     except (RedisError, OSError) as exc:

@@ -96,6 +96,12 @@ class JobStore:
         await self.collection.insert_one(doc)
         return to_job(doc)
 
+    async def _count(self, query: Doc) -> int:
+        # The `count` command: the embedded server's count_documents (an aggregation) does not
+        # match `null`, which the queue position relies on.
+        answer = await self.collection.database.command("count", self.collection.name, query=query)
+        return int(answer["n"])
+
     async def doc(self, job_id: str) -> Doc:
         found = await self.collection.find_one({"_id": job_id})
         if found is None:
@@ -111,7 +117,7 @@ class JobStore:
         )
 
     async def page(self, query: Doc, page: int, limit: int) -> tuple[list[Job], int]:
-        total = await self.collection.count_documents(query)
+        total = await self._count(query)
         cursor = self.collection.find(
             query, sort=[("_created", DESCENDING)], skip=(page - 1) * limit, limit=limit
         )
@@ -131,7 +137,8 @@ class JobStore:
         None: the job ended, was cancelled, or another live execution holds it, so a duplicate
         or redelivered message does nothing."""
         now = time.time()
-        # Two tries rather than one `$or`: the embedded server does not match `null` in `$or`.
+        # Two tries rather than one `$or`, which the embedded server mismatches beside other
+        # fields.
         for free in ({"_lease": None}, {"_hb": {"$lt": now - stale_after}}):
             doc = await self.collection.find_one_and_update(
                 {"_id": job_id, "status": {"$in": list(ACTIVE)}, **free},
@@ -218,20 +225,16 @@ class JobStore:
 
     async def position(self, doc: Doc) -> int:
         """Queued jobs of the same queue that will run before this one."""
-        return await self.collection.count_documents(
-            {
-                "status": "queued",
-                "_not_before": None,
-                "_queue": doc["_queue"],
-                "$or": [
-                    {"_priority": {"$lt": doc["_priority"]}},
-                    {"_priority": doc["_priority"], "_created": {"$lt": doc["_created"]}},
-                ],
-            }
+        waiting: Doc = {"status": "queued", "_not_before": None, "_queue": doc["_queue"]}
+        # Two counts rather than one `$or`, which the embedded server mismatches beside other
+        # fields: higher priorities, then the same priority queued earlier.
+        ahead = await self._count({**waiting, "_priority": {"$lt": doc["_priority"]}})
+        return ahead + await self._count(
+            {**waiting, "_priority": doc["_priority"], "_created": {"$lt": doc["_created"]}}
         )
 
     async def running_count(self, queue: str) -> int:
-        return await self.collection.count_documents({"status": "running", "_queue": queue})
+        return await self._count({"status": "running", "_queue": queue})
 
     async def mean_seconds(self, kind: str) -> float | None:
         """Mean run time of the recent finished jobs of a kind (a moving average)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from gateway.app import build_app
@@ -22,6 +23,7 @@ class Gateway:
     url: str
     http: httpx.AsyncClient
     settings: GatewaySettings
+    app: FastAPI
 
     async def count(self) -> int:
         client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(self.settings.mongodb_url)
@@ -57,8 +59,9 @@ def gateway_settings(mongo_url: str, media_root: Path, **overrides: object) -> G
 @pytest.fixture
 async def gateway(mongo_url: str, tmp_path: Path) -> AsyncIterator[Gateway]:
     settings = gateway_settings(mongo_url, tmp_path / "media")
-    async with serve(build_app(settings)) as url, httpx.AsyncClient(base_url=url) as http:
-        yield Gateway(url, http, settings)
+    app = build_app(settings)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        yield Gateway(url, http, settings, app)
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
     await client.drop_database(settings.mongodb_db)
     await client.close()
