@@ -8,7 +8,7 @@ checked against the policy here so every entry point (register, reset, change) s
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
@@ -194,3 +194,27 @@ class Member(BaseModel):
     userId: str
     email: str | None
     role: MemberRole
+
+
+class Plan(BaseModel):
+    id: Tier
+    name: str
+    features: list[str]
+    requests_per_minute: int
+    video_generations_per_hour: int
+
+
+class Plans(BaseModel):
+    plans: list[Plan]
+
+
+class AuditEntry(BaseModel):
+    id: str
+    at: str
+    action: str
+    actor: str | None
+    target: str | None
+    ip: str | None
+    outcome: str
+    request_id: str | None
+    details: dict[str, Any]

@@ -63,8 +63,8 @@ def _keywords(value: Any) -> Any:
 
 
 Fps = Annotated[Literal[24, 30, 60], BeforeValidator(_numeric_string)]
-Duration = Annotated[float, BeforeValidator(_blank_duration), Field(ge=0, le=24 * 3600)]
-Ratio = Annotated[float, BeforeValidator(_numeric_string), Field(ge=0.7, le=1.3)]
+Duration = Annotated[float, Field(ge=0, le=24 * 3600), BeforeValidator(_blank_duration)]
+Ratio = Annotated[float, Field(ge=0.7, le=1.3), BeforeValidator(_numeric_string)]
 
 
 class ImageSlot(BaseModel):
@@ -104,7 +104,7 @@ class ProjectFields(BaseModel):
         default_factory=list, max_length=50
     )
     duration: Duration = 0
-    nb_section: Annotated[int, BeforeValidator(_numeric_string), Field(ge=1, le=50)] = 1
+    nb_section: Annotated[int, Field(ge=1, le=50), BeforeValidator(_numeric_string)] = 1
     tags: list[str] = Field(default_factory=list, max_length=100)
     # With auth required, a private project's media URLs are shown signed and expiring; a public
     # project's are plain, so they can be embedded anywhere.
@@ -134,3 +134,12 @@ class Project(ProjectFields):
 
 
 SERVER_OWNED = ("id", "createdAt", "updatedAt", "created_at", "updated_at")
+
+
+class ProjectPage(BaseModel):
+    """`GET /api/v1/projects`: one page of the projects the caller may read."""
+
+    projects: list[Project]
+    page: int
+    limit: int
+    total: int

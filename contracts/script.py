@@ -85,8 +85,8 @@ Keywords = Annotated[
     BeforeValidator(_keyword_list),
     Field(max_length=MAX_KEYWORDS),
 ]
-Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_DURATION_S)]
-SectionCount = Annotated[int, BeforeValidator(_number), Field(ge=1, le=MAX_SECTIONS)]
+Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S), BeforeValidator(_number)]
+SectionCount = Annotated[int, Field(ge=1, le=MAX_SECTIONS), BeforeValidator(_number)]
 
 
 class BriefRequest(BaseModel):

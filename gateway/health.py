@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from contracts.health import GatewayHealth, Live, Readiness
 from gateway.state import GatewayState, get_state
 
 router = APIRouter(tags=["health"])
@@ -44,11 +45,13 @@ async def components(state: GatewayState) -> dict[str, dict[str, Any]]:
 
 
 @router.get("/health/live")
-async def live() -> dict[str, str]:
-    return {"status": "ok"}
+async def live() -> Live:
+    return Live(status="ok")
 
 
-@router.get("/health/ready")
+# The component checks are documented by model but sent as they are, so an absent field stays
+# absent rather than null.
+@router.get("/health/ready", response_model=None, responses={200: {"model": Readiness}})
 async def ready(state: State) -> JSONResponse:
     parts = await components(state)
     ok = all(p["status"] == "ok" for p in parts.values())
@@ -57,7 +60,7 @@ async def ready(state: State) -> JSONResponse:
     )
 
 
-@router.get("/health")
+@router.get("/health", response_model=None, responses={200: {"model": GatewayHealth}})
 async def health(state: State) -> dict[str, Any]:
     parts = await components(state)
     ok = all(p["status"] == "ok" for p in parts.values())

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from contracts.answers import GuideProjectAnswer, ProjectAnswer, SubtitleFilesAnswer
 from contracts.audio import GenerateRequest, GenerateResponse, SubtitlesRequest, SubtitlesResponse
 from contracts.errors import ApiError
 from gateway.body import optional_json_object
@@ -38,9 +39,8 @@ async def generate_audio(state: GatewayState, ref: ProjectRef, body: dict[str, A
     if not str(speech.get("text") or "").strip():
         raise ApiError(422, "script_text is empty: generate or write a script first")
     request = build(GenerateRequest, speech)
-    result = build(
-        GenerateResponse,
-        await state.services.audio.request("POST", "/generate", json=payload(request)),
+    result = await state.services.audio.call(
+        "POST", "/generate", GenerateResponse, json=payload(request)
     )
     changes = {
         "audio_path": state.media_url(result.audio_key),
@@ -69,17 +69,25 @@ def _words_key(state: GatewayState, ref: ProjectRef, audio_path: str | None) -> 
     return posixpath.join(posixpath.dirname(audio_key), "words.json")
 
 
-@router.post("/audios/{project_id}")
+@router.post("/audios/{project_id}", response_model=None, responses={200: {"model": ProjectAnswer}})
 async def audios(request: Request, ref: Ref, state: State) -> Any:
     return await generate_audio(state, ref, await optional_json_object(request))
 
 
-@router.post("/projects/{project_id}/generate-audio")
+@router.post(
+    "/projects/{project_id}/generate-audio",
+    response_model=None,
+    responses={200: {"model": GuideProjectAnswer}},
+)
 async def guide_generate_audio(request: Request, ref: Ref, state: State) -> Any:
     return guide_answer(await generate_audio(state, ref, await optional_json_object(request)))
 
 
-@router.get("/audios/generate-subtitle")
+@router.get(
+    "/audios/generate-subtitle",
+    response_model=None,
+    responses={200: {"model": SubtitleFilesAnswer}},
+)
 async def generate_subtitle(
     state: State,
     project_id: Annotated[str, Query(min_length=1, max_length=64)],

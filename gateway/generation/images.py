@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
+from contracts.answers import GuideProjectAnswer, ProjectAnswer, SceneImageAnswer
 from contracts.errors import ApiError
 from contracts.image import (
     GenerateBatchRequest,
@@ -66,7 +67,7 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
 
 async def generate_one(
     state: GatewayState, ref: ProjectRef, index: int, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> SceneImageAnswer:
     images = list(ref.field("images", []) or [])
     if not ref.is_temp and index > len(images):
         raise ApiError(422, f"sceneIndex {index} is past the end: the project has {len(images)}")
@@ -85,20 +86,26 @@ async def generate_one(
         images[index] = slot
     await ref.save({"images": images}, [answer.key])
     shown = state.urls.signed({"image_url": url})
-    return {**shown, "scene_index": index, "prompt": request.prompt}
+    return SceneImageAnswer(image_url=shown["image_url"], scene_index=index, prompt=request.prompt)
 
 
-@router.post("/images/{project_id}")
+@router.post("/images/{project_id}", response_model=None, responses={200: {"model": ProjectAnswer}})
 async def images(request: Request, ref: Project, state: State) -> Any:
     return await generate_images(state, ref, await optional_json_object(request))
 
 
 @router.post("/images/{project_id}/{scene_index}")
-async def image(scene_index: SceneIndex, request: Request, ref: Project, state: State) -> Any:
+async def image(
+    scene_index: SceneIndex, request: Request, ref: Project, state: State
+) -> SceneImageAnswer:
     return await generate_one(state, ref, scene_index, await json_object(request))
 
 
-@router.post("/projects/{project_id}/generate-images")
+@router.post(
+    "/projects/{project_id}/generate-images",
+    response_model=None,
+    responses={200: {"model": GuideProjectAnswer}},
+)
 async def guide_generate_images(request: Request, ref: Project, state: State) -> Any:
     return guide_answer(await generate_images(state, ref, await optional_json_object(request)))
 
@@ -106,5 +113,5 @@ async def guide_generate_images(request: Request, ref: Project, state: State) ->
 @router.post("/projects/{project_id}/generate-images/{scene_index}")
 async def guide_generate_image(
     scene_index: SceneIndex, request: Request, ref: Project, state: State
-) -> Any:
+) -> SceneImageAnswer:
     return await generate_one(state, ref, scene_index, await optional_json_object(request))

@@ -6,7 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from contracts.script import DescriptionRequest, ScriptRequest, ScriptResponse
+from contracts.answers import GuideScriptAnswer, ScriptAnswer
+from contracts.script import (
+    DescriptionRequest,
+    DescriptionResponse,
+    ScriptRequest,
+    ScriptResponse,
+)
 from gateway.body import json_object, optional_json_object
 from gateway.generation.calls import build, guide_answer, payload
 from gateway.projects.access import Project, ProjectRef
@@ -62,17 +68,23 @@ async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, 
 
 
 @router.post("/scripts/description/generate")
-async def generate_description(request: Request, state: State) -> Any:
+async def generate_description(request: Request, state: State) -> DescriptionResponse:
     brief = build(DescriptionRequest, await json_object(request))
-    return await state.services.script.request("POST", "/description/generate", json=payload(brief))
+    return await state.services.script.call(
+        "POST", "/description/generate", DescriptionResponse, json=payload(brief)
+    )
 
 
-@router.post("/scripts/{project_id}")
+@router.post("/scripts/{project_id}", response_model=None, responses={200: {"model": ScriptAnswer}})
 async def scripts(project_id: str, request: Request, ref: Project, state: State) -> Any:
     return await generate_script(state, ref, await optional_json_object(request))
 
 
-@router.post("/projects/{project_id}/generate-script")
+@router.post(
+    "/projects/{project_id}/generate-script",
+    response_model=None,
+    responses={200: {"model": GuideScriptAnswer}},
+)
 async def guide_generate_script(
     project_id: str, request: Request, ref: Project, state: State
 ) -> Any:

@@ -20,8 +20,11 @@ router = APIRouter(tags=["projects"])
 Store = Annotated[ProjectStore, Depends(get_projects)]
 
 # FastAPI validates the body against ProjectFields (and documents it), but the handlers use the
-# raw JSON: unknown fields must be kept and a PATCH must see only the fields that were sent.
-Body_ = Annotated[ProjectFields | None, Body()]
+# raw JSON: unknown fields must be kept and a PATCH must see only the fields that were sent. The
+# parameter defaults to None so that the handler's reader answers a missing body (400) and a
+# JSON null (422) itself; the document still says what is accepted: a required object.
+PROJECT_BODY: Any = Body(None)
+BODY_REQUIRED: dict[str, Any] = {"requestBody": {"required": True}}
 
 
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -74,25 +77,33 @@ async def get_project(project_id: str, store: Store, principal: CurrentPrincipal
     return _json(await store.get(project_id, principal))
 
 
-@router.post("/projects", status_code=201, response_model=Project)
+@router.post("/projects", status_code=201, response_model=Project, openapi_extra=BODY_REQUIRED)
 async def create_project(
-    request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+    request: Request, store: Store, principal: CurrentPrincipal, _: ProjectFields = PROJECT_BODY
 ) -> Response:
     project = await store.create(await json_object(request), principal.user_id)
     location = str(request.url_for("get_project", project_id=project["id"]))
     return _json(project, 201, {"Location": location})
 
 
-@router.put("/projects/{project_id}", response_model=Project)
+@router.put("/projects/{project_id}", response_model=Project, openapi_extra=BODY_REQUIRED)
 async def put_project(
-    project_id: str, request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+    project_id: str,
+    request: Request,
+    store: Store,
+    principal: CurrentPrincipal,
+    _: ProjectFields = PROJECT_BODY,
 ) -> Response:
     return _json(await store.update(project_id, await json_object(request), principal))
 
 
-@router.patch("/projects/{project_id}", response_model=Project)
+@router.patch("/projects/{project_id}", response_model=Project, openapi_extra=BODY_REQUIRED)
 async def patch_project(
-    project_id: str, request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+    project_id: str,
+    request: Request,
+    store: Store,
+    principal: CurrentPrincipal,
+    _: ProjectFields = PROJECT_BODY,
 ) -> Response:
     return _json(await store.update(project_id, await json_object(request), principal))
 

@@ -10,13 +10,13 @@ from fastapi.responses import Response
 
 from contracts.auth import Member, MemberAdd, Message
 from contracts.errors import ApiError
-from contracts.project import Project
+from contracts.project import Project, ProjectFields, ProjectPage
 from gateway.auth.deps import AccountsDep
 from gateway.auth.principal import CurrentPrincipal, require_feature
 from gateway.auth.service import Accounts
 from gateway.body import json_object
 from gateway.projects.query import parse_list_query
-from gateway.projects.routes import Body_
+from gateway.projects.routes import BODY_REQUIRED, PROJECT_BODY
 from gateway.projects.store import Members, ProjectStore
 from gateway.state import get_projects
 from gateway.users.roles import FEATURE_TEAM
@@ -26,7 +26,8 @@ Store = Annotated[ProjectStore, Depends(get_projects)]
 DEFAULT_LIMIT = 20
 
 
-@router.get("/projects")
+# Documented by the model, sent as stored (as the app's `GET /projects` sends them).
+@router.get("/projects", response_model=None, responses={200: {"model": ProjectPage}})
 async def list_projects(request: Request, store: Store, principal: CurrentPrincipal) -> Any:
     params = request.query_params.multi_items()
     names = {k for k, _ in params}
@@ -44,16 +45,20 @@ async def get_project(project_id: str, store: Store, principal: CurrentPrincipal
     return await store.get(project_id, principal)
 
 
-@router.post("/projects", status_code=201, response_model=Project)
+@router.post("/projects", status_code=201, response_model=Project, openapi_extra=BODY_REQUIRED)
 async def create_project(
-    request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+    request: Request, store: Store, principal: CurrentPrincipal, _: ProjectFields = PROJECT_BODY
 ) -> Any:
     return await store.create(await json_object(request), principal.user_id)
 
 
-@router.patch("/projects/{project_id}", response_model=Project)
+@router.patch("/projects/{project_id}", response_model=Project, openapi_extra=BODY_REQUIRED)
 async def patch_project(
-    project_id: str, request: Request, store: Store, principal: CurrentPrincipal, _: Body_ = None
+    project_id: str,
+    request: Request,
+    store: Store,
+    principal: CurrentPrincipal,
+    _: ProjectFields = PROJECT_BODY,
 ) -> Any:
     return await store.update(project_id, await json_object(request), principal)
 

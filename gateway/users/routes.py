@@ -13,8 +13,11 @@ from contracts.auth import (
     ApiKey,
     ApiKeyCreate,
     ApiKeyCreated,
+    AuditEntry,
     Limits,
     Message,
+    Plan,
+    Plans,
     RoleChange,
     RoleInfo,
     Tier,
@@ -176,23 +179,23 @@ async def roles(_: CurrentPrincipal) -> list[RoleInfo]:
 
 
 @router.get("/plans", tags=["roles"])
-async def plans(accounts: AccountsDep) -> dict[str, Any]:
+async def plans(accounts: AccountsDep) -> Plans:
     s = accounts.settings
-    return {
-        "plans": [
-            {
-                "id": tier,
-                "name": tier.capitalize(),
-                "features": list(TIER_FEATURES[tier]),
-                "requests_per_minute": s.rate_limit_per_minute.get(tier, 0),
-                "video_generations_per_hour": s.rate_limit_video_per_hour.get(tier, 0),
-            }
+    return Plans(
+        plans=[
+            Plan(
+                id=tier,
+                name=tier.capitalize(),
+                features=list(TIER_FEATURES[tier]),
+                requests_per_minute=s.rate_limit_per_minute.get(tier, 0),
+                video_generations_per_hour=s.rate_limit_video_per_hour.get(tier, 0),
+            )
             for tier in TIERS
         ]
-    }
+    )
 
 
-@router.get("/audit", tags=["audit"])
+@router.get("/audit", response_model=list[AuditEntry], tags=["audit"])
 async def audit(
     _: Auditor,
     accounts: AccountsDep,
