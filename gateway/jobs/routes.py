@@ -30,10 +30,13 @@ from contracts.jobs import (
 )
 from contracts.script import ScriptStyle
 from contracts.text import Text
+from gateway.auth.deps import AccountsDep
+from gateway.auth.middleware import HOUR
 from gateway.auth.principal import CurrentPrincipal, Principal
 from gateway.db import Doc
 from gateway.jobs import service
 from gateway.projects.access import project_ref
+from gateway.security.counters import too_many
 from gateway.state import GatewayState, get_state
 from gateway.users.roles import PROJECTS_ANY
 
@@ -163,8 +166,18 @@ async def generate_video(
 
 @router.post("/api/v1/videos/generate-batch", status_code=202, response_model=GenerateBatchAccepted)
 async def generate_batch(
-    body: GenerateBatchRequest, state: State, principal: CurrentPrincipal
+    body: GenerateBatchRequest, state: State, principal: CurrentPrincipal, accounts: AccountsDep
 ) -> GenerateBatchAccepted:
+    settings = state.settings
+    if settings.rate_limit_enabled and not principal.is_local:
+        # Counted here, not by the middleware (which counts calls): one video per topic.
+        per_hour = settings.rate_limit_video_per_hour
+        limit = per_hour.get(principal.tier, per_hour.get("free", 10))
+        window = await accounts.rate.hit(
+            f"video:{principal.user_id}", limit, HOUR, count=len(body.topics)
+        )
+        if window.exceeded:
+            raise too_many(f"Video generation limit reached: {limit} per hour", window)
     started = time.monotonic()
     items = [await _pipeline(state, principal, topic, body) for topic in body.topics]
     service.log.info("batch of %d queued in %.2f s", len(items), time.monotonic() - started)

@@ -52,19 +52,20 @@ class Counters:
         start = math.floor(time.time() / period) * period
         return f"{subject}|{period}|{int(start)}", start + period
 
-    async def hit(self, subject: str, limit: int, period: int) -> Window:
+    async def hit(self, subject: str, limit: int, period: int, count: int = 1) -> Window:
+        """Count `count` uses (a batch is several) in the current window."""
         key, end = self._slot(subject, period)
         try:
             doc = await self.collection.find_one_and_update(
                 {"_id": key},
-                {"$inc": {"n": 1}, "$set": {"expiresAt": datetime.fromtimestamp(end, UTC)}},
+                {"$inc": {"n": count}, "$set": {"expiresAt": datetime.fromtimestamp(end, UTC)}},
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             # Two first hits raced on the upsert; the loser's increment goes to the winner's doc.
             doc = await self.collection.find_one_and_update(
-                {"_id": key}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER
+                {"_id": key}, {"$inc": {"n": count}}, return_document=ReturnDocument.AFTER
             )
         count = int(doc["n"]) if doc else 1
         return Window(count, limit, max(math.ceil(end - time.time()), 1))
