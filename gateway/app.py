@@ -23,6 +23,7 @@ from gateway.media_urls import MediaSigner
 from gateway.metrics import Metrics
 from gateway.projects import routes as projects
 from gateway.projects import v1 as projects_v1
+from gateway.security import routes as security_routes
 from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.state import close_state, open_state
@@ -92,6 +93,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(auth_routes.router)
     app.include_router(projects_v1.router)
     app.include_router(user_routes.router)
+    app.include_router(security_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from contracts.health import GatewayHealth, Live, Readiness
-from gateway.state import GatewayState, get_state
+from gateway.deps import State
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["health"])
-State = Annotated[GatewayState, Depends(get_state)]
 CHECK_TIMEOUT = 3.0
 
 

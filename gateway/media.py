@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import re
 from email.utils import formatdate
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from contracts.errors import ApiError
 from contracts.media_keys import validate_key
 from gateway.auth.principal import request_principal
-from gateway.state import GatewayState, get_state
+from gateway.deps import State
 from runtime.errors import error_response
 from runtime.storage import StoredObject
 
 router = APIRouter(tags=["media"])
-State = Annotated[GatewayState, Depends(get_state)]
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 
 from contracts.errors import ApiError
-from gateway.users.roles import ROLE_PERMISSIONS, TIER_FEATURES, permissions
+from gateway.auth.roles import ROLE_PERMISSIONS, TIER_FEATURES, permissions
 
 Via = Literal["local", "token", "api_key", "proxy"]
 LOCAL_USER_ID = "local"

@@ -1,5 +1,4 @@
-"""`/api/v1/auth`: register, login, refresh, logout, password reset, email verification; and
-seed 001's `/api/v1/users/register` and `/users/login`, which answer `{user, token}`."""
+"""`/api/v1/auth`: register, login, refresh, logout, password reset, email verification."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from contracts.auth import (
-    LegacyAuthResponse,
     LoginRequest,
     LogoutRequest,
     Message,
@@ -20,8 +18,8 @@ from contracts.auth import (
     User,
     VerifyEmailRequest,
 )
-from gateway.auth.deps import AccountsDep, ClientIp
 from gateway.auth.principal import AccountPrincipal
+from gateway.deps import AccountsDep, ClientIp
 from gateway.users.store import user_out
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -38,22 +36,6 @@ async def register(body: RegisterRequest, accounts: AccountsDep, ip: ClientIp) -
 async def login(body: LoginRequest, accounts: AccountsDep, ip: ClientIp) -> TokenResponse:
     user = await accounts.login(body.email, body.password, ip)
     return await accounts.tokens_for(user)
-
-
-@router.post("/users/register", status_code=201, response_model=LegacyAuthResponse)
-async def register_legacy(
-    body: RegisterRequest, accounts: AccountsDep, ip: ClientIp
-) -> LegacyAuthResponse:
-    user = await accounts.register(body.email, body.password, body.name, ip)
-    return accounts.legacy(await accounts.tokens_for(user))
-
-
-@router.post("/users/login", response_model=LegacyAuthResponse)
-async def login_legacy(
-    body: LoginRequest, accounts: AccountsDep, ip: ClientIp
-) -> LegacyAuthResponse:
-    user = await accounts.login(body.email, body.password, ip)
-    return accounts.legacy(await accounts.tokens_for(user))
 
 
 @router.post("/auth/refresh", response_model=TokenResponse)

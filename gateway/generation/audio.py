@@ -5,19 +5,18 @@ from __future__ import annotations
 import posixpath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from contracts.answers import GuideProjectAnswer, ProjectAnswer, SubtitleFilesAnswer
 from contracts.audio import GenerateRequest, GenerateResponse, SubtitlesRequest, SubtitlesResponse
 from contracts.errors import ApiError
 from gateway.body import optional_json_object
+from gateway.deps import EditableProject, State
 from gateway.generation.calls import build, guide_answer, payload
 from gateway.projects.access import ProjectRef, project_ref
-from gateway.state import GatewayState, get_state
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["audio"])
-State = Annotated[GatewayState, Depends(get_state)]
-Ref = Annotated[ProjectRef, Depends(project_ref)]
 
 
 def _speech(ref: ProjectRef, body: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +69,7 @@ def _words_key(state: GatewayState, ref: ProjectRef, audio_path: str | None) -> 
 
 
 @router.post("/audios/{project_id}", response_model=None, responses={200: {"model": ProjectAnswer}})
-async def audios(request: Request, ref: Ref, state: State) -> Any:
+async def audios(request: Request, ref: EditableProject, state: State) -> Any:
     return await generate_audio(state, ref, await optional_json_object(request))
 
 
@@ -79,7 +78,7 @@ async def audios(request: Request, ref: Ref, state: State) -> Any:
     response_model=None,
     responses={200: {"model": GuideProjectAnswer}},
 )
-async def guide_generate_audio(request: Request, ref: Ref, state: State) -> Any:
+async def guide_generate_audio(request: Request, ref: EditableProject, state: State) -> Any:
     return guide_answer(await generate_audio(state, ref, await optional_json_object(request)))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 
 from contracts.answers import GuideProjectAnswer, ProjectAnswer, SceneImageAnswer
 from contracts.errors import ApiError
@@ -15,12 +15,12 @@ from contracts.image import (
     GenerateImageRequest,
 )
 from gateway.body import json_object, optional_json_object
+from gateway.deps import EditableProject, State
 from gateway.generation.calls import build, guide_answer, payload
-from gateway.projects.access import Project, ProjectRef
-from gateway.state import GatewayState, get_state
+from gateway.projects.access import ProjectRef
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["images"])
-State = Annotated[GatewayState, Depends(get_state)]
 SceneIndex = Annotated[int, Path(ge=0, le=999)]
 # Batches go to the image service in slices, so a long cloud batch never outlives one call's
 # timeout; the service still bounds how many images it draws at once.
@@ -90,13 +90,13 @@ async def generate_one(
 
 
 @router.post("/images/{project_id}", response_model=None, responses={200: {"model": ProjectAnswer}})
-async def images(request: Request, ref: Project, state: State) -> Any:
+async def images(request: Request, ref: EditableProject, state: State) -> Any:
     return await generate_images(state, ref, await optional_json_object(request))
 
 
 @router.post("/images/{project_id}/{scene_index}")
 async def image(
-    scene_index: SceneIndex, request: Request, ref: Project, state: State
+    scene_index: SceneIndex, request: Request, ref: EditableProject, state: State
 ) -> SceneImageAnswer:
     return await generate_one(state, ref, scene_index, await json_object(request))
 
@@ -106,12 +106,12 @@ async def image(
     response_model=None,
     responses={200: {"model": GuideProjectAnswer}},
 )
-async def guide_generate_images(request: Request, ref: Project, state: State) -> Any:
+async def guide_generate_images(request: Request, ref: EditableProject, state: State) -> Any:
     return guide_answer(await generate_images(state, ref, await optional_json_object(request)))
 
 
 @router.post("/projects/{project_id}/generate-images/{scene_index}")
 async def guide_generate_image(
-    scene_index: SceneIndex, request: Request, ref: Project, state: State
+    scene_index: SceneIndex, request: Request, ref: EditableProject, state: State
 ) -> SceneImageAnswer:
     return await generate_one(state, ref, scene_index, await optional_json_object(request))

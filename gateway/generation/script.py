@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from contracts.answers import GuideScriptAnswer, ScriptAnswer
 from contracts.script import (
@@ -14,12 +14,12 @@ from contracts.script import (
     ScriptResponse,
 )
 from gateway.body import json_object, optional_json_object
+from gateway.deps import EditableProject, State
 from gateway.generation.calls import build, guide_answer, payload
-from gateway.projects.access import Project, ProjectRef
-from gateway.state import GatewayState, get_state
+from gateway.projects.access import ProjectRef
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["script"])
-State = Annotated[GatewayState, Depends(get_state)]
 
 # Project fields that describe what to write; the request body overrides each of them.
 BRIEF_FIELDS = (
@@ -76,7 +76,7 @@ async def generate_description(request: Request, state: State) -> DescriptionRes
 
 
 @router.post("/scripts/{project_id}", response_model=None, responses={200: {"model": ScriptAnswer}})
-async def scripts(project_id: str, request: Request, ref: Project, state: State) -> Any:
+async def scripts(project_id: str, request: Request, ref: EditableProject, state: State) -> Any:
     return await generate_script(state, ref, await optional_json_object(request))
 
 
@@ -86,6 +86,6 @@ async def scripts(project_id: str, request: Request, ref: Project, state: State)
     responses={200: {"model": GuideScriptAnswer}},
 )
 async def guide_generate_script(
-    project_id: str, request: Request, ref: Project, state: State
+    project_id: str, request: Request, ref: EditableProject, state: State
 ) -> Any:
     return guide_answer(await generate_script(state, ref, await optional_json_object(request)))

@@ -4,9 +4,9 @@ job), the guide's `generate-video` (a job that returns at once) and the catalogs
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from contracts.answers import (
@@ -29,13 +29,13 @@ from contracts.video import (
 )
 from gateway.auth.principal import request_principal
 from gateway.body import optional_json_object
+from gateway.deps import EditableProject, State
 from gateway.jobs.render import burn_request, render_request
 from gateway.jobs.service import submit, wait
-from gateway.projects.access import Project, ProjectRef
-from gateway.state import GatewayState, get_state
+from gateway.projects.access import ProjectRef
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["video"])
-State = Annotated[GatewayState, Depends(get_state)]
 
 
 async def _start(state: GatewayState, ref: ProjectRef, kind: JobKind, body: dict[str, Any]) -> Job:
@@ -68,7 +68,7 @@ async def _finish(
 
 
 @router.post("/video/{project_id}", response_model=None, responses={200: {"model": VideoAnswer}})
-async def video(request: Request, ref: Project, state: State) -> Any:
+async def video(request: Request, ref: EditableProject, state: State) -> Any:
     """Synchronous, as the app waits for the finished video."""
     job = await _start(state, ref, "render", await optional_json_object(request))
     return await _finish(state, ref, job, request)
@@ -80,7 +80,9 @@ async def video(request: Request, ref: Project, state: State) -> Any:
     response_model=None,
     responses={202: {"model": VideoJobStarted}},
 )
-async def guide_generate_video(request: Request, ref: Project, state: State) -> JSONResponse:
+async def guide_generate_video(
+    request: Request, ref: EditableProject, state: State
+) -> JSONResponse:
     job = await _start(state, ref, "render", await optional_json_object(request))
     started = VideoJobStarted(
         message="Video generation started",
@@ -96,7 +98,7 @@ async def guide_generate_video(request: Request, ref: Project, state: State) -> 
     response_model=None,
     responses={200: {"model": VideoAnswer}, 202: {"model": JobStarted}},
 )
-async def subtitles(request: Request, ref: Project, state: State) -> Any:
+async def subtitles(request: Request, ref: EditableProject, state: State) -> Any:
     body = await optional_json_object(request)
     job = await _start(state, ref, "subtitles", body)
     if body.get("async_processing"):

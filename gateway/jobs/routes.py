@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,18 +30,17 @@ from contracts.jobs import (
 )
 from contracts.script import ScriptStyle
 from contracts.text import Text
-from gateway.auth.deps import AccountsDep
 from gateway.auth.middleware import HOUR
 from gateway.auth.principal import CurrentPrincipal, Principal
+from gateway.auth.roles import PROJECTS_ANY
 from gateway.db import Doc
+from gateway.deps import AccountsDep, State
 from gateway.jobs import service
 from gateway.projects.access import project_ref
 from gateway.security.counters import too_many
-from gateway.state import GatewayState, get_state
-from gateway.users.roles import PROJECTS_ANY
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["jobs"])
-State = Annotated[GatewayState, Depends(get_state)]
 EVENT_POLL = 0.5
 # A pipeline plans about one scene per this many seconds of video.
 SECONDS_PER_SCENE = 12

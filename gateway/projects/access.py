@@ -63,6 +63,3 @@ async def project_ref(
 async def readable_project(project_id: str, store: ProjectStore) -> dict[str, Any]:
     """For routes that reach a project indirectly (a job's `project_id`): 404 unless readable."""
     return await store.get(project_id, request_principal())
-
-
-Project = Annotated[ProjectRef, Depends(project_ref)]

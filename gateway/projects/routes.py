@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from contracts.project import Project, ProjectFields
 from gateway.auth.principal import CurrentPrincipal
 from gateway.body import json_object
+from gateway.deps import Store
 from gateway.projects.query import parse_list_query
-from gateway.projects.store import ProjectStore
-from gateway.state import get_projects
 
 router = APIRouter(tags=["projects"])
-Store = Annotated[ProjectStore, Depends(get_projects)]
 
 # FastAPI validates the body against ProjectFields (and documents it), but the handlers use the
 # raw JSON: unknown fields must be kept and a PATCH must see only the fields that were sent. The

@@ -30,6 +30,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.errors import ApiError
 from contracts.project import SERVER_OWNED, ProjectFields
 from gateway.auth.principal import Principal
+from gateway.auth.roles import PROJECTS_ANY
 from gateway.clock import now_iso
 from gateway.db import Database, Doc
 from gateway.media_urls import MediaUrls
@@ -101,9 +102,6 @@ def member_role(doc: Doc, user_id: str) -> str | None:
 
 
 def can_access(doc: Doc, principal: Principal | None, need: Need) -> bool:
-    # Imported here: roles would otherwise load before the store in every import order.
-    from gateway.users.roles import PROJECTS_ANY
-
     if principal is None or principal.can(PROJECTS_ANY):
         return True
     if doc.get("_owner") == principal.user_id:
@@ -127,8 +125,6 @@ def check_access(doc: Doc | None, project_id: str, principal: Principal | None, 
 
 def visible_to(principal: Principal | None) -> Doc | None:
     """The filter clause limiting a list to what the caller may read (None: everything)."""
-    from gateway.users.roles import PROJECTS_ANY
-
     if principal is None or principal.can(PROJECTS_ANY):
         return None
     return {"$or": [{"_owner": principal.user_id}, {"_members.user": principal.user_id}]}

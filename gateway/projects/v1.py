@@ -3,26 +3,24 @@ app's `/projects`, a `{projects, page, limit, total}` envelope, and sharing with
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from contracts.auth import Member, MemberAdd, Message
 from contracts.errors import ApiError
 from contracts.project import Project, ProjectFields, ProjectPage
-from gateway.auth.deps import AccountsDep
 from gateway.auth.principal import CurrentPrincipal, require_feature
+from gateway.auth.roles import FEATURE_TEAM
 from gateway.auth.service import Accounts
 from gateway.body import json_object
+from gateway.deps import AccountsDep, Store
 from gateway.projects.query import parse_list_query
 from gateway.projects.routes import BODY_REQUIRED, PROJECT_BODY
-from gateway.projects.store import Members, ProjectStore
-from gateway.state import get_projects
-from gateway.users.roles import FEATURE_TEAM
+from gateway.projects.store import Members
 
 router = APIRouter(prefix="/api/v1", tags=["projects v1"])
-Store = Annotated[ProjectStore, Depends(get_projects)]
 DEFAULT_LIMIT = 20
 
 

@@ -1,25 +1,21 @@
 """`/api/v1/users`: one's own profile, usage and account deletion; admin listing and role
-changes; seed 001's `/users/profile` aliases; roles, plans, API keys and the audit log."""
+changes; seed 001's `/users/register`, `/users/login` (which answer `{user, token}`) and
+`/users/profile` aliases."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from contracts.auth import (
-    TIERS,
     AdminUserUpdate,
-    ApiKey,
-    ApiKeyCreate,
-    ApiKeyCreated,
-    AuditEntry,
+    LegacyAuthResponse,
     Limits,
+    LoginRequest,
     Message,
-    Plan,
-    Plans,
+    RegisterRequest,
     RoleChange,
-    RoleInfo,
     Tier,
     Usage,
     User,
@@ -28,29 +24,39 @@ from contracts.auth import (
 )
 from contracts.errors import ApiError
 from contracts.text import Text
-from gateway.auth.deps import AccountsDep
 from gateway.auth.principal import (
     AccountPrincipal,
-    CurrentPrincipal,
     Principal,
-    require_feature,
     require_permission,
 )
-from gateway.auth.service import Accounts
-from gateway.users.roles import (
-    AUDIT_READ,
-    FEATURE_API_ACCESS,
-    ROLE_PERMISSIONS,
+from gateway.auth.roles import (
     TIER_FEATURES,
     USERS_MANAGE,
     USERS_READ,
 )
+from gateway.auth.service import Accounts
+from gateway.deps import AccountsDep, ClientIp
 from gateway.users.store import user_out
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 Reader = Annotated[Principal, require_permission(USERS_READ)]
 Manager = Annotated[Principal, require_permission(USERS_MANAGE)]
-Auditor = Annotated[Principal, require_permission(AUDIT_READ)]
+
+
+@router.post("/users/register", status_code=201, response_model=LegacyAuthResponse)
+async def register_legacy(
+    body: RegisterRequest, accounts: AccountsDep, ip: ClientIp
+) -> LegacyAuthResponse:
+    user = await accounts.register(body.email, body.password, body.name, ip)
+    return accounts.legacy(await accounts.tokens_for(user))
+
+
+@router.post("/users/login", response_model=LegacyAuthResponse)
+async def login_legacy(
+    body: LoginRequest, accounts: AccountsDep, ip: ClientIp
+) -> LegacyAuthResponse:
+    user = await accounts.login(body.email, body.password, ip)
+    return accounts.legacy(await accounts.tokens_for(user))
 
 
 async def _update_me(principal: Principal, body: UserUpdate, accounts: Accounts) -> User:
@@ -168,61 +174,3 @@ async def admin_delete_user(user_id: str, admin: Manager, accounts: AccountsDep)
     return Message(
         message=f"User deleted with {gone['projects']} projects and {gone['media']} media files"
     )
-
-
-@router.get("/roles", response_model=list[RoleInfo], tags=["roles"])
-async def roles(_: CurrentPrincipal) -> list[RoleInfo]:
-    return [
-        RoleInfo.model_validate({"name": name, "permissions": sorted(perms)})
-        for name, perms in ROLE_PERMISSIONS.items()
-    ]
-
-
-@router.get("/plans", tags=["roles"])
-async def plans(accounts: AccountsDep) -> Plans:
-    s = accounts.settings
-    return Plans(
-        plans=[
-            Plan(
-                id=tier,
-                name=tier.capitalize(),
-                features=list(TIER_FEATURES[tier]),
-                requests_per_minute=s.rate_limit_per_minute.get(tier, 0),
-                video_generations_per_hour=s.rate_limit_video_per_hour.get(tier, 0),
-            )
-            for tier in TIERS
-        ]
-    )
-
-
-@router.get("/audit", response_model=list[AuditEntry], tags=["audit"])
-async def audit(
-    _: Auditor,
-    accounts: AccountsDep,
-    action: Annotated[Text | None, Query(max_length=64)] = None,
-    actor: Annotated[Text | None, Query(max_length=64)] = None,
-    limit: Limit = 50,
-) -> list[dict[str, Any]]:
-    return await accounts.audit.latest(action, actor, limit)
-
-
-@router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
-async def create_api_key(
-    body: ApiKeyCreate, principal: AccountPrincipal, accounts: AccountsDep
-) -> ApiKeyCreated:
-    require_feature(principal, FEATURE_API_ACCESS)
-    created = await accounts.api_keys.create(principal.user_id, body.name, body.expires_in_days)
-    await accounts.audit.record("api_key.create", actor=principal.user_id, target=created.id)
-    return created
-
-
-@router.get("/api-keys", response_model=list[ApiKey], tags=["api keys"])
-async def list_api_keys(principal: AccountPrincipal, accounts: AccountsDep) -> list[ApiKey]:
-    return await accounts.api_keys.list(principal.user_id)
-
-
-@router.delete("/api-keys/{key_id}", status_code=204, tags=["api keys"])
-async def revoke_api_key(key_id: str, principal: AccountPrincipal, accounts: AccountsDep) -> None:
-    await accounts.api_keys.revoke(principal.user_id, key_id)
-    accounts.forget_cached()
-    await accounts.audit.record("api_key.revoke", actor=principal.user_id, target=key_id)

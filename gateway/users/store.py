@@ -11,9 +11,9 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.auth import User
 from contracts.errors import ApiError
+from gateway.auth.roles import ROLE_PERMISSIONS
 from gateway.clock import now_iso
 from gateway.db import Database, Doc
-from gateway.users.roles import ROLE_PERMISSIONS
 
 # Seed 001: a new free account starts with three credits.
 STARTING_CREDITS = 3
