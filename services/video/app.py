@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -34,11 +35,12 @@ from services.video.catalog import (
     template_items,
 )
 from services.video.ffmpeg import FFMPEG
-from services.video.render import Renderer
+from services.video.render import Renderer, remove_stale_workdirs
 from services.video.settings import VideoSettings
 
 VERSION = "0.1.0"
 T = TypeVar("T")
+log = logging.getLogger("video")
 
 
 async def _until_disconnected(request: Request) -> None:
@@ -68,6 +70,10 @@ async def _unless_client_leaves(request: Request, work: Coroutine[Any, Any, T]) 
 def build_app(settings: VideoSettings | None = None) -> FastAPI:
     settings = settings or VideoSettings()
     configure_logging("video", settings.log_level)
+    if removed := remove_stale_workdirs(
+        settings.video_temp_dir, settings.video_render_timeout_seconds
+    ):
+        log.info("removed %d scratch folder(s) of renders that did not finish", removed)
     renderer = Renderer(settings, build_storage(settings))
     app = create_app(
         name="video",

@@ -98,6 +98,19 @@ class _Progress:
         self.stage("rendering", 5 + 85 * done / max(total, 1))
 
 
+def remove_stale_workdirs(parent: Path | None, older_than: float) -> int:
+    """Scratch folders a killed process left behind. Only those older than the longest render
+    allowed: another process sharing the folder may be rendering in a younger one."""
+    root = parent or Path(tempfile.gettempdir())
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in root.glob("render-*") if root.is_dir() else ():
+        if path.is_dir() and path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 @contextlib.asynccontextmanager
 async def _workdir(parent: Path | None) -> AsyncIterator[Path]:
     if parent is not None:

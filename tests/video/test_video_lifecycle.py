@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,22 @@ async def test_an_explicit_cancel_stops_a_render(settings: Settings, media: Path
             break
         await asyncio.sleep(0.05)
     assert ffmpeg_children() == []
+
+
+async def test_scratch_folders_of_a_dead_render_are_removed_at_start(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A killed service leaves its render's scratch folder; the next start removes it, and
+    only folders older than the longest render allowed (another process may share the
+    folder)."""
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    dead, live = work / "render-dead", work / "render-live"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "segment-0.mp4").write_bytes(b"partial")
+    long_ago = time.time() - 2 * 3600
+    os.utime(dead, (long_ago, long_ago))
+    build_app(settings(video_render_timeout_seconds=3600))
+    assert not dead.exists()
+    assert live.exists()
