@@ -41,7 +41,7 @@ async def _unavailable(_: Request, exc: Exception) -> Response:
 
 
 async def _overflow(_: Request, exc: Exception) -> Response:
-    # Bodies are checked when read (gateway/body.py); what is left is a query value.
+    # Bodies are checked when read (gateway/json_body.py); what is left is a query value.
     if str(exc) != _BSON_OVERFLOW:
         raise exc
     return _respond(

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request
 from contracts.answers import GuideProjectAnswer, ProjectAnswer, SubtitleFilesAnswer
 from contracts.audio import GenerateRequest, GenerateResponse, SubtitlesRequest, SubtitlesResponse
 from contracts.errors import ApiError
-from gateway.body import optional_json_object
 from gateway.deps import EditableProject, State
-from gateway.generation.calls import build, guide_answer, payload
+from gateway.generation.requests import as_json, contract_request, guide_answer
+from gateway.json_body import optional_json_object
 from gateway.projects.access import ProjectRef, project_ref
 from gateway.state import GatewayState
 
@@ -37,9 +37,9 @@ async def generate_audio(state: GatewayState, ref: ProjectRef, body: dict[str, A
     speech = _speech(ref, body)
     if not str(speech.get("text") or "").strip():
         raise ApiError(422, "script_text is empty: generate or write a script first")
-    request = build(GenerateRequest, speech)
+    request = contract_request(GenerateRequest, speech)
     result = await state.services.audio.call(
-        "POST", "/generate", GenerateResponse, json=payload(request)
+        "POST", "/generate", GenerateResponse, json=as_json(request)
     )
     changes = {
         "audio_path": state.media_url(result.audio_key),
@@ -97,7 +97,7 @@ async def generate_subtitle(
         raise ApiError(422, "audio_path is required for an unsaved project")
     request = SubtitlesRequest(words_key=_words_key(state, ref, audio_path))
     result = await state.services.audio.call(
-        "POST", "/subtitles", SubtitlesResponse, json=payload(request)
+        "POST", "/subtitles", SubtitlesResponse, json=as_json(request)
     )
     changes = {
         "subtitle_path": state.media_url(result.srt_key),

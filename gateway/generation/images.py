@@ -14,9 +14,9 @@ from contracts.image import (
     GeneratedImage,
     GenerateImageRequest,
 )
-from gateway.body import json_object, optional_json_object
 from gateway.deps import EditableProject, State
-from gateway.generation.calls import build, guide_answer, payload
+from gateway.generation.requests import as_json, contract_request, guide_answer
+from gateway.json_body import json_object, optional_json_object
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
 
@@ -40,13 +40,13 @@ async def generate_images(state: GatewayState, ref: ProjectRef, body: dict[str, 
         body = {**body, "images": ref.field("images", [])}
     if not body.get("images") and not body.get("prompts"):
         raise ApiError(422, "No image prompts: send images:[{prompt}] or generate a script first")
-    request = build(GenerateBatchRequest, {**body, **options})
+    request = contract_request(GenerateBatchRequest, {**body, **options})
     slots: list[dict[str, Any]] = []
     produced: list[str] = []
     for start in range(0, len(request.images), SLICE):
         part = request.model_copy(update={"images": request.images[start : start + SLICE]})
         answer = await state.services.image.call(
-            "POST", "/generate-batch", GenerateBatchResponse, json=payload(part)
+            "POST", "/generate-batch", GenerateBatchResponse, json=as_json(part)
         )
         for item in answer.images:
             if item.key:
@@ -74,9 +74,9 @@ async def generate_one(
     prompt = body.get("prompt")
     if prompt is None and index < len(images):
         prompt = images[index].get("prompt")
-    request = build(GenerateImageRequest, {"prompt": prompt, **image_options(ref, body)})
+    request = contract_request(GenerateImageRequest, {"prompt": prompt, **image_options(ref, body)})
     answer = await state.services.image.call(
-        "POST", "/generate", GeneratedImage, json=payload(request)
+        "POST", "/generate", GeneratedImage, json=as_json(request)
     )
     url = state.media_url(answer.key)
     slot = {"prompt": request.prompt, "url": url}

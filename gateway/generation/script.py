@@ -13,9 +13,9 @@ from contracts.script import (
     ScriptRequest,
     ScriptResponse,
 )
-from gateway.body import json_object, optional_json_object
 from gateway.deps import EditableProject, State
-from gateway.generation.calls import build, guide_answer, payload
+from gateway.generation.requests import as_json, contract_request, guide_answer
+from gateway.json_body import json_object, optional_json_object
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
 
@@ -56,9 +56,9 @@ def _result_fields(ref: ProjectRef, result: ScriptResponse) -> dict[str, Any]:
 
 
 async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, Any]) -> Any:
-    request = build(ScriptRequest, _brief(ref, body))
+    request = contract_request(ScriptRequest, _brief(ref, body))
     result = await state.services.script.call(
-        "POST", "/generate", ScriptResponse, json=payload(request)
+        "POST", "/generate", ScriptResponse, json=as_json(request)
     )
     saved = await ref.save(_result_fields(ref, result), [])
     if ref.is_temp:
@@ -69,9 +69,9 @@ async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, 
 
 @router.post("/scripts/description/generate")
 async def generate_description(request: Request, state: State) -> DescriptionResponse:
-    brief = build(DescriptionRequest, await json_object(request))
+    brief = contract_request(DescriptionRequest, await json_object(request))
     return await state.services.script.call(
-        "POST", "/description/generate", DescriptionResponse, json=payload(brief)
+        "POST", "/description/generate", DescriptionResponse, json=as_json(brief)
     )
 
 

@@ -28,10 +28,10 @@ from contracts.video import (
     TemplatesResponse,
 )
 from gateway.auth.principal import request_principal
-from gateway.body import optional_json_object
 from gateway.deps import EditableProject, State
 from gateway.jobs.render import burn_request, render_request
 from gateway.jobs.service import submit, wait
+from gateway.json_body import optional_json_object
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
 

@@ -16,7 +16,7 @@ from contracts.video import (
     RenderResponse,
     check_media_keys,
 )
-from gateway.generation.calls import build
+from gateway.generation.requests import contract_request as build
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
 

@@ -27,7 +27,7 @@ from contracts.video import BurnSubtitlesResponse, RenderProgress, RenderRespons
 from gateway.clock import now_iso
 from gateway.db import Doc
 from gateway.generation.audio import generate_audio
-from gateway.generation.calls import build, payload
+from gateway.generation.requests import as_json as payload, contract_request as build
 from gateway.generation.images import image_options
 from gateway.generation.script import generate_script
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled

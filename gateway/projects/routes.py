@@ -11,8 +11,8 @@ from fastapi.responses import Response
 
 from contracts.project import Project, ProjectFields
 from gateway.auth.principal import CurrentPrincipal
-from gateway.body import json_object
 from gateway.deps import Store
+from gateway.json_body import json_object
 from gateway.projects.query import parse_list_query
 
 router = APIRouter(tags=["projects"])

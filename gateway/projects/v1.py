@@ -14,8 +14,8 @@ from contracts.project import Project, ProjectFields, ProjectPage
 from gateway.auth.principal import CurrentPrincipal, require_feature
 from gateway.auth.roles import FEATURE_TEAM
 from gateway.auth.service import Accounts
-from gateway.body import json_object
 from gateway.deps import AccountsDep, Store
+from gateway.json_body import json_object
 from gateway.projects.query import parse_list_query
 from gateway.projects.routes import BODY_REQUIRED, PROJECT_BODY
 from gateway.projects.store import Members

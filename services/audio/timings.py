@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from contracts.audio import WordTiming
-from services.audio.espeak import WordEvent
+from services.audio.espeak_engine import WordEvent
 
 _TOKEN = re.compile(r"\S+")
 _VOWEL_GROUP = re.compile(r"[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ]+", re.IGNORECASE)

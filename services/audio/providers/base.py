@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from contracts.audio import AudioProvider, GenerateRequest, TimingSource, Voice, WordTiming
-from services.audio.media import audio_facts, concat_mp3
+from services.audio.mp3 import audio_facts, concat_mp3
 from services.audio.timings import estimated_words
 
 

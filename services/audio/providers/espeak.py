@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from contracts.audio import AudioProvider, GenerateRequest, Voice
-from services.audio.espeak import DEFAULT_PITCH, DEFAULT_RATE_WPM, EspeakEngine
-from services.audio.media import audio_facts, encode_mp3
+from services.audio.espeak_engine import DEFAULT_PITCH, DEFAULT_RATE_WPM, EspeakEngine
+from services.audio.mp3 import audio_facts, encode_mp3
 from services.audio.providers.base import Speech
 from services.audio.settings import AudioSettings
 from services.audio.timings import exact_words

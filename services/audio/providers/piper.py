@@ -16,7 +16,7 @@ from pathlib import Path
 from contracts.audio import AudioProvider, GenerateRequest, Voice
 from contracts.errors import ApiError
 from contracts.project import Language, VoiceId
-from services.audio.media import audio_facts, encode_mp3
+from services.audio.mp3 import audio_facts, encode_mp3
 from services.audio.piper_engine import PiperEngine, missing_packages
 from services.audio.piper_words import align_words
 from services.audio.providers.base import Speech

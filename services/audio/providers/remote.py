@@ -12,9 +12,9 @@ from contracts.audio import AudioProvider, GenerateRequest, Voice
 from contracts.errors import ApiError
 from contracts.project import Language, VoiceId
 from runtime.upstream import ProviderHttp
-from services.audio.cloud import split_text
 from services.audio.providers.base import Part, Speech, assemble
 from services.audio.settings import AudioSettings
+from services.audio.text_split import split_text
 from services.audio.voices import LANGUAGES, VOICE_IDS, VoiceChoice
 
 

@@ -1,4 +1,5 @@
-"""Building a service request from contract models, so bad input is refused before any call."""
+"""Service requests built from contract models (bad input is refused before any call), and the
+integration guide's answer shape."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from runtime.errors import validation_message
 M = TypeVar("M", bound=BaseModel)
 
 
-def build(model: type[M], data: dict[str, Any]) -> M:
+def contract_request(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -20,7 +21,7 @@ def build(model: type[M], data: dict[str, Any]) -> M:
         raise ApiError(422, message, details={"errors": errors}) from None
 
 
-def payload(request: BaseModel) -> dict[str, Any]:
+def as_json(request: BaseModel) -> dict[str, Any]:
     return request.model_dump(mode="json", exclude_none=True)
 
 

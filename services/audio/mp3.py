@@ -16,7 +16,7 @@ import imageio_ffmpeg
 from contracts.errors import ApiError
 from runtime.probe import NotMedia, probe
 
-log = logging.getLogger("services.audio.media")
+log = logging.getLogger("services.audio.mp3")
 
 MP3_BITRATE = "64k"  # mono speech: transparent enough at 64 kb/s, a tenth of the WAV size
 
