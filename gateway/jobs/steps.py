@@ -27,8 +27,9 @@ from contracts.video import BurnSubtitlesResponse, RenderProgress, RenderRespons
 from gateway.clock import now_iso
 from gateway.db import Doc
 from gateway.generation.audio import generate_audio
-from gateway.generation.requests import as_json as payload, contract_request as build
 from gateway.generation.images import image_options
+from gateway.generation.requests import as_json as payload
+from gateway.generation.requests import contract_request as build
 from gateway.generation.script import generate_script
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
@@ -123,31 +124,46 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     except ApiError as exc:
         await end_failed(state, doc, lease, doc["_next"], exc)
         return Outcome()
+    # One stage per task execution: the next stage is a new message, so a pipeline's stages
+    # spread over the workers as its images do.
+    index = stages.index(doc["_next"])
+    stage = stages[index]
     changes: Doc = {}
-    for index in range(stages.index(doc["_next"]), len(stages)):
-        stage = stages[index]
-        begun = time.time()
-        await state.jobs.report(job_id, lease, stage=stage, percent=_percent(doc, stage, 0.0))
-        await publish(state, job_id)
-        try:
-            if stage == "script":
-                await generate_script(state, ref, {})
-            elif stage == "audio":
-                await generate_audio(state, ref, {})
-            elif stage == "images":
-                if await _fan_out(state, doc, lease, ref):
-                    return Outcome()  # the last image task continues the job
-            elif stage == "render":
-                changes = await _render(state, doc, lease, ref, subtitles=False)
-            elif stage == "subtitles":
-                changes = await _render(state, doc, lease, ref, subtitles=True)
-        except ApiError as exc:
-            return await _failed_or_wait(state, doc, lease, stage, exc)
-        following = stages[index + 1] if index + 1 < len(stages) else "done"
-        # How long the stage ran (its last, successful try): the gateway's metrics read it.
-        took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
-        await state.jobs.report(job_id, lease, _next=following, _waited=0.0, **took)
-    await end_done(state, doc, lease, changes)
+    begun = time.time()
+    await state.jobs.report(job_id, lease, stage=stage, percent=_percent(doc, stage, 0.0))
+    await publish(state, job_id)
+    try:
+        if stage == "script":
+            await generate_script(state, ref, {})
+        elif stage == "audio":
+            await generate_audio(state, ref, {})
+        elif stage == "images":
+            if await _fan_out(state, doc, lease, ref):
+                return Outcome()  # the last image task continues the job
+        elif stage == "render":
+            changes = await _render(state, doc, lease, ref, subtitles=False)
+        elif stage == "subtitles":
+            changes = await _render(state, doc, lease, ref, subtitles=True)
+    except ApiError as exc:
+        return await _failed_or_wait(state, doc, lease, stage, exc)
+    # How long the stage ran (its last, successful try): the gateway's metrics read it.
+    took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
+    if index + 1 == len(stages):
+        await state.jobs.report(job_id, lease, _next="done", _waited=0.0, **took)
+        await end_done(state, doc, lease, changes)
+        return Outcome()
+    # Handing on is not a failed try: the next claim's count is taken back here. Queued, not
+    # running, while its message waits: the sweep only takes over jobs that went quiet.
+    await state.jobs.hand_off(
+        job_id,
+        lease,
+        status="queued",
+        _next=stages[index + 1],
+        _waited=0.0,
+        attempts=doc["attempts"] - 1,
+        **took,
+    )
+    await state.queue.run_job(job_id, doc["_priority"])
     return Outcome()
 
 
