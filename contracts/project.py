@@ -18,7 +18,8 @@ ImageStyle = Literal[
     "realistic", "pixar", "anime", "flat_design", "watercolor", "oil_painting", "sketch"
 ]
 Resolution = Literal["720p", "1080p", "1440p", "2160p"]
-Music = Literal["", "soft", "upbeat", "cinematic", "corporate", "ambient"]
+# "none" is the app's own sample data for no music: kept as sent, as JSON Server kept it.
+Music = Literal["", "none", "soft", "upbeat", "cinematic", "corporate", "ambient"]
 Status = Literal[
     "draft",
     "script_generated",
@@ -53,7 +54,7 @@ def _blank_duration(value: Any) -> Any:
 
 
 def _music(value: Any) -> Any:
-    return "" if value in (None, "none") else value
+    return "" if value is None else value
 
 
 def _keywords(value: Any) -> Any:
