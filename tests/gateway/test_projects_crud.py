@@ -156,4 +156,3 @@ async def test_insertion_order_is_the_display_order(gateway: Gateway) -> None:
         await gateway.http.post("/projects", json={"title": title})
     titles = [p["title"] for p in (await gateway.http.get("/projects")).json()]
     assert titles == ["zeta", "alpha", "mid"]
-
