@@ -50,6 +50,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     job_time_limit: int = Field(1900, ge=10)
     # How long a job may wait for a busy service before it fails (seconds).
     job_max_wait: float = Field(3600.0, gt=0)
+    # Prefork processes per worker (Celery's `--concurrency`): each waits on one job's service.
+    worker_concurrency: int = Field(2, ge=1, le=64)
     # How often beat sweeps for vanished workers, due schedules and stale projects (seconds).
     job_sweep_interval: float = Field(15.0, gt=0)
 

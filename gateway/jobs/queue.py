@@ -55,6 +55,7 @@ def build_celery(settings: GatewaySettings) -> Celery:
         accept_content=["json"],
         # One message at a time per worker process: a long render never hides others.
         worker_prefetch_multiplier=1,
+        worker_concurrency=settings.worker_concurrency,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=True,
