@@ -16,7 +16,7 @@ from contracts.video import (
     RenderResponse,
     check_media_keys,
 )
-from gateway.generation.requests import contract_request as build
+from gateway.generation.requests import contract_request
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
 
@@ -53,7 +53,7 @@ def render_request(
         for i, key in enumerate(keys)
     ]
     subtitles = body.get("subtitles")
-    request = build(
+    request = contract_request(
         RenderRequest,
         {
             "render_id": render_id,
@@ -110,7 +110,7 @@ def burn_request(ref: ProjectRef, body: dict[str, Any], render_id: str) -> BurnS
         "position": body.get("position_name") or body.get("position") or "bottom",
         "words_key": words,
     }
-    request = build(
+    request = contract_request(
         BurnSubtitlesRequest,
         {"render_id": render_id, "video_key": source, "subtitles": subtitles},
     )

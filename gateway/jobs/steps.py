@@ -28,8 +28,7 @@ from gateway.clock import now_iso
 from gateway.db import Doc
 from gateway.generation.audio import generate_audio
 from gateway.generation.images import image_options
-from gateway.generation.requests import as_json as payload
-from gateway.generation.requests import contract_request as build
+from gateway.generation.requests import as_json, contract_request
 from gateway.generation.script import generate_script
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
@@ -223,14 +222,14 @@ async def _render(
         if subtitles:
             burn = burn_request(ref, params, render_id)
             burned = await state.services.video.call(
-                "POST", "/burn-subtitles", BurnSubtitlesResponse, json=payload(burn)
+                "POST", "/burn-subtitles", BurnSubtitlesResponse, json=as_json(burn)
             )
             keys = [burned.video_key, burned.thumbnail_key]
             changes = subtitled(state, burned, burn)
         else:
             request = render_request(state, ref, params, render_id)
             answer = await state.services.video.call(
-                "POST", "/render", RenderResponse, json=payload(request)
+                "POST", "/render", RenderResponse, json=as_json(request)
             )
             keys = [answer.video_key, answer.thumbnail_key]
             changes = rendered(state, answer)
@@ -294,9 +293,10 @@ async def run_image(state: GatewayState, job_id: str, index: int) -> Outcome:
     images = ref.field("images") or []
     prompt = images[index].get("prompt") if index < len(images) else None
     try:
-        request = build(GenerateImageRequest, {"prompt": prompt, **image_options(ref, {})})
+        fields = {"prompt": prompt, **image_options(ref, {})}
+        request = contract_request(GenerateImageRequest, fields)
         answer = await state.services.image.call(
-            "POST", "/generate", GeneratedImage, json=payload(request)
+            "POST", "/generate", GeneratedImage, json=as_json(request)
         )
     except ApiError as exc:
         if exc.status in BUSY:
