@@ -16,6 +16,7 @@ from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
 from gateway.clients import service_token
 from gateway.db_errors import install_db_error_handlers
+from gateway.editor import routes as editor_routes
 from gateway.generation import audio, images, script, video
 from gateway.jobs import routes as job_routes
 from gateway.live import LiveServer, SocketIOMount
@@ -92,6 +93,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(job_routes.router)
     app.include_router(auth_routes.router)
     app.include_router(projects_v1.router)
+    app.include_router(editor_routes.router)
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
     app.include_router(media.router)

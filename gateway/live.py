@@ -7,8 +7,8 @@ replicas publish there through Redis (gateway/jobs/events.py): `job:progress`, `
 `job:failed`, `video:regeneration:progress`, `video:regenerated`.
 
 Events about one project go through `project_event`, which checks that the caller may read or
-write that project before its handler runs; `join` is the first, the editor's `scene:update`,
-`layer:update` and `layers:reorder` are meant to be registered the same way (with `write`).
+write that project before its handler runs: `join` (read) and the editor's `scene:update`,
+`layer:update` and `layers:reorder` (write, gateway/editor/live.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from gateway.auth.middleware import Authenticator, Credentials
 from gateway.auth.principal import Principal
 from gateway.auth.service import Accounts
 from gateway.db import Doc
+from gateway.editor.live import editor_events
 from gateway.jobs.events import channel, project_room
 from gateway.projects.store import Need, ProjectStore
 from gateway.settings import GatewaySettings
@@ -36,6 +37,8 @@ log = logging.getLogger("gateway.live")
 PATH = "socket.io"
 Ack = dict[str, Any]
 ProjectHandler = Callable[[str, Doc, dict[str, Any]], Awaitable[Ack]]
+# Which project an event's payload is about (None: it does not say).
+Locate = Callable[[dict[str, Any]], str | None]
 DB_DOWN = "The database is unavailable; try again"
 
 
@@ -79,6 +82,7 @@ class LiveServer:
         self.sio.on("leave", self.leave)
         self.sio.on("*", self.unknown)
         self.project_event("join", "read", self.join)
+        editor_events(self)
 
     @property
     def projects(self) -> ProjectStore:
@@ -137,16 +141,24 @@ class LiveServer:
 
     # --- events about one project ---------------------------------------------------------------
 
-    def project_event(self, event: str, need: Need, handler: ProjectHandler) -> None:
-        """Handle `event` (payload `{"project_id": ..., ...}`) for callers with `need` access
-        to the project; the answer is the event's acknowledgement."""
+    def project_event(
+        self,
+        event: str,
+        need: Need,
+        handler: ProjectHandler,
+        locate: Locate | None = None,
+        names: str = "project_id",
+    ) -> None:
+        """Handle `event` (payload `{"project_id": ..., ...}`, or whatever `locate` finds the
+        project by, from the fields `names`) for callers with `need` access to the project;
+        the answer is the event's acknowledgement."""
 
         async def dispatch(sid: str, data: object = None) -> Ack:
             if not isinstance(data, dict):
-                return refused(f"{event} takes an object with a project_id")
-            project_id = data.get("project_id")
+                return refused(f"{event} takes an object with a {names}")
+            project_id = data.get("project_id") if locate is None else locate(data)
             if not isinstance(project_id, str) or not project_id:
-                return refused("project_id is required")
+                return refused(f"{names} is required")
             try:
                 principal = await self.principal(sid)
                 project = await self.projects.get(project_id, principal, need)

@@ -14,6 +14,7 @@ from contracts.script import (
     ScriptResponse,
 )
 from gateway.deps import EditableProject, State
+from gateway.editor import scenes
 from gateway.generation.requests import as_json, contract_request, guide_answer
 from gateway.json_body import json_object, optional_json_object
 from gateway.projects.access import ProjectRef
@@ -60,7 +61,13 @@ async def generate_script(state: GatewayState, ref: ProjectRef, body: dict[str, 
     result = await state.services.script.call(
         "POST", "/generate", ScriptResponse, json=as_json(request)
     )
-    saved = await ref.save(_result_fields(ref, result), [])
+    narrations = [s.narration for s in result.sections]
+    # The editor's scenes follow the new sections in the same write, keeping their ids.
+    saved = await ref.save(
+        _result_fields(ref, result),
+        [],
+        edit=lambda current: {"_scenes": scenes.after_script(current, narrations)},
+    )
     if ref.is_temp:
         saved = {**body, **saved}
     # Older callers replace their whole project with this answer: it is the full project.

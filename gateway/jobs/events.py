@@ -4,6 +4,7 @@ emit them and every gateway replica delivers them to the clients in the project'
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import socketio
 
@@ -45,6 +46,18 @@ class JobEvents:
                 await self.manager.emit(name, payload, room=project_room(job.project_id))
         except Exception:  # Redis down: the job goes on, clients can still poll it
             log.warning("could not publish %s for job %s", names[0], job.id, exc_info=True)
+
+    async def emit(
+        self, event: str, payload: dict[str, Any], project_id: str, skip_sid: str | None = None
+    ) -> None:
+        """Any event to a project's room (the editor's `scene:updated`, `layer:updated`); the
+        change it reports is stored already, so a Redis outage only costs the live update."""
+        try:
+            await self.manager.emit(
+                event, payload, room=project_room(project_id), skip_sid=skip_sid
+            )
+        except Exception:
+            log.warning("could not publish %s for project %s", event, project_id, exc_info=True)
 
     async def close(self) -> None:
         # The manager opens its Redis connection on the first publish.

@@ -12,7 +12,7 @@ from fastapi import Depends, Path
 
 from gateway.auth.principal import request_principal
 from gateway.media_owners import MediaOwners
-from gateway.projects.store import ProjectStore
+from gateway.projects.store import Edit, ProjectStore
 from gateway.state import GatewayState, get_state
 
 TEMP_ID = "temp"
@@ -33,16 +33,19 @@ class ProjectRef:
     def field(self, name: str, default: Any = None) -> Any:
         return default if self.project is None else self.project.get(name, default)
 
-    async def save(self, changes: dict[str, Any], produced: list[str]) -> dict[str, Any]:
+    async def save(
+        self, changes: dict[str, Any], produced: list[str], edit: Edit | None = None
+    ) -> dict[str, Any]:
         """Persist result fields on the stored project; for `temp`, only echo them back.
 
         `produced` are the storage keys the services just made for these fields: they are
         recorded as this user's (and this project's) first, so they can be cleaned up later.
+        `edit` derives internal fields written in the same write (the editor's scenes).
         """
         await self.media.record(produced, self.user_id, None if self.project is None else self.id)
         if self.project is None:
             return changes
-        self.project = await self.store.update(self.id, changes)
+        self.project = await self.store.update(self.id, changes, edit=edit)
         return self.project
 
 

@@ -6,8 +6,8 @@ atomic counter, so display order survives concurrent creates across replicas), `
 to, so a file still in use is never deleted with another account), `_rev` (a version counter: a
 write lands only on the version it was derived from, so `_search` and `_media` never lag behind
 the fields), `_owner` (the creating user's id), `_members` (`[{user, role}]`, people the owner
-shared the project with) and `_active_job` (the job that holds the project: one render or
-pipeline at a time).
+shared the project with), `_active_job` (the job that holds the project: one render or
+pipeline at a time) and `_scenes` (the editor's scenes and their layers, gateway/editor/).
 
 Access: methods take the caller's principal (None for the gateway's own internal calls). A
 project the caller may not see answers 404, exactly like a missing one, so ids do not leak.
@@ -19,6 +19,7 @@ import asyncio
 import random
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -53,13 +54,17 @@ MAX_EXTRA_BYTES = 1_000_000
 MAX_WRITE_ATTEMPTS = 50
 # Candidates fetched per batch for the gateway-side text filters.
 TEXT_BATCH = 500
-INTERNAL = ("_seq", "_search", "_media", "_rev", "_owner", "_members", "_active_job")
+INTERNAL = (
+    "_seq", "_search", "_media", "_rev", "_owner", "_members", "_active_job", "_scenes",
+)  # fmt: skip
 Need = Literal["read", "write", "owner"]
 # `list` is also a method name of ProjectStore, which shadows the builtin in its annotations.
 Members = list[Doc]
 Ids = list[str]
 TextFilters = list[TextFilter]
 Locks = list[tuple[str, str]]
+# Internal fields a write derives from the stored document (None: nothing to write).
+Edit = Callable[[Doc], Doc | None]
 
 
 @dataclass(frozen=True)
@@ -181,9 +186,11 @@ class ProjectStore:
         out = to_api(doc)
         return out if out.get("visibility") == "public" else dict(self.urls.signed(out))
 
-    def _derived(self, fields: Doc) -> Doc:
-        """The internal copies computed from a project's fields, written with them."""
-        return {"_search": search_text(fields), "_media": self.urls.keys_in(fields)}
+    def _derived(self, fields: Doc, scenes: Any = None) -> Doc:
+        """The internal copies computed from a project's fields (and the media its editor
+        layers refer to), written with them."""
+        media = sorted({*self.urls.keys_in(fields), *self.urls.keys_in(scenes or [])})
+        return {"_search": search_text(fields), "_media": media}
 
     async def _next_seq(self) -> int:
         counter = await self.db.counters.find_one_and_update(
@@ -269,7 +276,13 @@ class ProjectStore:
         ids += await asyncio.to_thread(keep, batch)
         return ids
 
-    async def update(self, project_id: str, body: Doc, principal: Principal | None = None) -> Doc:
+    async def update(
+        self,
+        project_id: str,
+        body: Doc,
+        principal: Principal | None = None,
+        edit: Edit | None = None,
+    ) -> Doc:
         """Merge `body` into the stored project (the guide's partial update) and return it whole.
 
         The merged document is validated as a whole, but only the sent fields are written, so two
@@ -280,15 +293,33 @@ class ProjectStore:
         check_keys(body)
         changes = self.urls.plain(_client_fields(body))
         changes.pop("id", None)
-        doc = await self._write(project_id, changes, principal)
+        doc = await self._write(project_id, changes, principal, edit=edit)
         assert doc is not None
         return self._shown(doc)
 
+    async def stored(self, project_id: str, principal: Principal | None, need: Need) -> Doc:
+        """The stored document, internal fields included, if the caller has `need` access."""
+        doc = await self.db.projects.find_one({"_id": project_id})
+        return check_access(doc, project_id, principal, need)
+
+    async def edit(self, project_id: str, principal: Principal | None, edit: Edit) -> Doc:
+        """One versioned write of the internal fields `edit` derives from the stored document
+        (re-derived if another writer got there first); the stored document after it."""
+        doc = await self._write(project_id, {}, principal, edit=edit)
+        assert doc is not None
+        return doc
+
     async def _write(
-        self, project_id: str, changes: Doc, principal: Principal | None, lock: Lock | None = None
+        self,
+        project_id: str,
+        changes: Doc,
+        principal: Principal | None,
+        lock: Lock | None = None,
+        edit: Edit | None = None,
     ) -> Doc | None:
         """The versioned merge of `update`; with `lock`, also take or release the project's job
-        lock in the same write, or return None when the lock is not as `lock` expects."""
+        lock in the same write, or return None when the lock is not as `lock` expects; with
+        `edit`, also write the internal fields it derives from the version written on."""
         for _ in range(MAX_WRITE_ATTEMPTS):
             current = check_access(
                 await self.db.projects.find_one({"_id": project_id}),
@@ -304,12 +335,17 @@ class ProjectStore:
                         raise ProjectBusy(project_id, str(held))
                     return None
                 internal["_active_job"] = lock.then
+            if edit is not None:
+                derived = edit(current)
+                if derived is None and not changes:
+                    return current
+                internal.update(derived or {})
             revision = current.get("_rev")
             merged = validate_fields({**to_api(dict(current)), **changes})
             merged.pop("id", None)
             sets = {key: merged[key] for key in changes}
             sets["updatedAt"] = now_iso()
-            sets.update(self._derived(merged))
+            sets.update(self._derived(merged, internal.get("_scenes", current.get("_scenes"))))
             doc = await self.db.projects.find_one_and_update(
                 # `_rev: None` also matches a project stored before versions existed.
                 {"_id": project_id, "_rev": revision},

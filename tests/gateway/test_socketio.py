@@ -142,10 +142,11 @@ async def test_join_answers_what_went_wrong(gateway: Gateway) -> None:
             "ok": False,
             "detail": "project_id is required",
         }
-        unknown = await client.sio.call("scene:update", {"project_id": "x"}, timeout=WAIT)
+        unknown = await client.sio.call("scene:delete", {"project_id": "x"}, timeout=WAIT)
         assert unknown == {
             "ok": False,
-            "detail": "Unknown event 'scene:update'; this server handles: join, leave",
+            "detail": "Unknown event 'scene:delete'; this server handles: join, layer:update,"
+            " layers:reorder, leave, scene:update",
         }
 
 
