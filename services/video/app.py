@@ -35,7 +35,8 @@ from services.video.catalog import (
     template_items,
 )
 from services.video.ffmpeg import FFMPEG
-from services.video.render import Renderer, remove_stale_workdirs
+from services.video.render import Renderer
+from services.video.scratch import remove_stale_workdirs
 from services.video.settings import VideoSettings
 
 VERSION = "0.1.0"

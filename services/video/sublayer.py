@@ -12,11 +12,14 @@ segment process than reading a picture file per change.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.video import SubtitleOptions
+from runtime.captions import Cue
 from services.video.ffmpeg import filter_path
-from services.video.subtitles import State
+from services.video.subtitles import State, band, band_document, events, opaque, states
 
 # The band picture is RGBA; overlaid in BT.709 limited range like the frames.
 TO_YUVA = "scale=out_color_matrix=bt709:out_range=tv,format=yuva420p"
@@ -72,3 +75,42 @@ class SubtitleLayer:
             f"[colour][opacity]lut2=c0='{straight}':c1='{straight}':c2='{straight}'[straight];"
             f"[alpha]extractplanes=g[a];[straight][a]alphamerge,{back}"
         )
+
+
+def fonts_folder(path: Path) -> Path | None:
+    """The fonts folder for libass, if this host has it (else libass asks fontconfig)."""
+    return path if path.is_dir() else None
+
+
+async def subtitle_layer(
+    cues: list[Cue] | None,
+    options: SubtitleOptions | None,
+    size: tuple[int, int],
+    fps: int,
+    work: Path,
+    *,
+    font: str,
+    fonts_dir: Path,
+) -> SubtitleLayer | None:
+    """The subtitles as a layer each segment draws at its changes."""
+    if cues is None or options is None:
+        return None
+    timed = events(cues, options.style)
+    shown = states(timed)
+    if not shown:
+        return None
+    top, tall = band(options.style, options.position, size)
+    document = work / "band.ass"
+    text = band_document(
+        timed, style=options.style, position=options.position, size=size, font=font
+    )
+    await asyncio.to_thread(document.write_text, text, encoding="utf-8")
+    return SubtitleLayer(
+        ass=document,
+        fonts_dir=fonts_folder(fonts_dir),
+        width=size[0],
+        height=tall,
+        top=top,
+        opaque=opaque(options.style),
+        showing=in_frames(shown, fps),
+    )
