@@ -92,7 +92,7 @@ class AvatarProperties(Strict):
 
 
 class TextProperties(Strict):
-    text: Annotated[Text, Field(min_length=1, max_length=2000)]
+    text: Annotated[Text, Field(min_length=1, max_length=500)]
     font_family: FontFamily = "Inter"
     font_size: Annotated[int, Field(ge=8, le=300)] = 32
     font_weight: FontWeight = "normal"
@@ -338,9 +338,12 @@ class RegenerateAnswer(BaseModel):
     data: RegenerateData
 
 
+RegenerationState = Literal["queued", "processing", "completed", "failed", "cancelled"]
+
+
 class RegenerationStatus(BaseModel):
     job_id: str
-    status: Literal["queued", "processing", "completed", "failed", "cancelled"]
+    status: RegenerationState
     progress: int
     current_scene: int
     total_scenes: int

@@ -1,5 +1,6 @@
 """Seed 002's scene editor over HTTP: scenes and their layers (`/api/v1/videos/{id}/scenes`,
-`/api/v1/scenes/{id}/layers`, `/api/v1/layers/...`); a video is a project."""
+`/api/v1/scenes/{id}/layers`, `/api/v1/layers/...`), rendering and regenerating the edited
+video; a video is a project."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from contracts.editor import (
     LayerData,
     LayerIn,
     LayerUpdate,
+    Regenerate,
+    RegenerateAnswer,
+    RegenerateData,
+    RegenerationStatusAnswer,
+    RenderAnswer,
+    RenderData,
+    RenderOptions,
     Reorder,
     SceneAnswer,
     SceneData,
@@ -23,6 +31,7 @@ from contracts.editor import (
 )
 from gateway.auth.principal import CurrentPrincipal
 from gateway.deps import State
+from gateway.editor import render
 from gateway.editor.service import Editor
 
 router = APIRouter(prefix="/api/v1", tags=["editor"])
@@ -95,3 +104,41 @@ async def toggle_visibility(
     return LayerAnswer(
         message="Layer visibility updated", data=LayerData.model_validate({"layer": layer})
     )
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+@router.post("/videos/{video_id}/render", status_code=202, response_model=RenderAnswer)
+async def render_video(
+    video_id: Id, body: RenderOptions, state: State, principal: CurrentPrincipal
+) -> RenderAnswer:
+    job = await render.start(state, principal, video_id, body)
+    estimate = await render.seconds_left(state, job)
+    return RenderAnswer(
+        data=RenderData(job_id=job.id, estimated_time=estimate, queue_position=job.queue_position)
+    )
+
+
+@router.post("/videos/{video_id}/regenerate", status_code=202, response_model=RegenerateAnswer)
+async def regenerate_video(
+    video_id: Id, body: Regenerate, state: State, principal: CurrentPrincipal
+) -> RegenerateAnswer:
+    job = await render.start(
+        state, principal, video_id, await render.last_options(state, video_id), body
+    )
+    return RegenerateAnswer(
+        message="Video regeneration started",
+        data=RegenerateData(
+            job_id=job.id,
+            estimated_time=await render.seconds_left(state, job),
+            status="processing",
+        ),
+    )
+
+
+@router.get("/videos/{video_id}/regeneration-status", response_model=RegenerationStatusAnswer)
+async def regeneration_status(
+    video_id: Id, state: State, principal: CurrentPrincipal
+) -> RegenerationStatusAnswer:
+    return RegenerationStatusAnswer(data=await render.status(state, principal, video_id))

@@ -29,6 +29,7 @@ from contracts.video import (
 )
 from gateway.auth.principal import request_principal
 from gateway.deps import EditableProject, State
+from gateway.editor.render import editor_scenes
 from gateway.jobs.render import burn_request, render_request
 from gateway.jobs.service import submit, wait
 from gateway.json_body import optional_json_object
@@ -44,7 +45,7 @@ async def _start(state: GatewayState, ref: ProjectRef, kind: JobKind, body: dict
     # The request is built (and so checked) before anything is recorded; the worker builds it
     # again from the stored project when the job runs.
     if kind == "render":
-        render_request(state, ref, body, "check")
+        render_request(state, ref, body, "check", await editor_scenes(state, ref.id))
     else:
         burn_request(ref, body, "check")
     return await submit(

@@ -30,10 +30,24 @@ def _template(ref: ProjectRef, body: dict[str, Any]) -> str:
     return str(ref.field("video_template_path") or DEFAULT_TEMPLATE)
 
 
+def _option(ref: ProjectRef, body: dict[str, Any], *names: str) -> Any:
+    """A render option from the request (under any of its names), else the project's field."""
+    for name in names:
+        if body.get(name) is not None:
+            return body[name]
+    return ref.field(names[0])
+
+
 def render_request(
-    state: GatewayState, ref: ProjectRef, body: dict[str, Any], render_id: str
+    state: GatewayState,
+    ref: ProjectRef,
+    body: dict[str, Any],
+    render_id: str,
+    editor: list[dict[str, Any]] | None = None,
 ) -> RenderRequest:
-    """Everything the render needs, taken from the stored project and checked before any work."""
+    """Everything the render needs, taken from the stored project and checked before any work.
+
+    `editor` are the editor's scenes: their texts, and their lengths when every one is set."""
     images = ref.field("images", []) or []
     if not images:
         raise ApiError(422, "The project has no images: generate the scene images first")
@@ -48,8 +62,17 @@ def render_request(
         raise ApiError(422, "The project has no narration: generate the audio first")
     sections = ref.field("script_sections") or []
     texts = [s.get("narration") for s in sections] if len(sections) == len(keys) else []
+    lengths: list[Any] = [None] * len(keys)
+    if editor is not None and len(editor) == len(keys):
+        texts = [str(scene.get("text") or "") for scene in editor]
+        if all(scene.get("duration") for scene in editor):
+            lengths = [scene["duration"] for scene in editor]
     scenes = [
-        {"image_key": key, **({"text": texts[i]} if texts and texts[i] else {})}
+        {
+            "image_key": key,
+            **({"text": texts[i]} if texts and texts[i] else {}),
+            **({"duration": lengths[i]} if lengths[i] else {}),
+        }
         for i, key in enumerate(keys)
     ]
     subtitles = body.get("subtitles")
@@ -64,6 +87,11 @@ def render_request(
             "fps": body.get("fps") or ref.field("fps") or 30,
             "template": _template(ref, body),
             "music": body.get("background_music", ref.field("background_music")),
+            "aspect": _option(ref, body, "aspect", "aspect_ratio") or "16:9",
+            "fit": _option(ref, body, "fit") or "cover",
+            **(
+                {"music_volume": v} if (v := _option(ref, body, "music_volume")) is not None else {}
+            ),
             **({"subtitles": subtitles} if isinstance(subtitles, dict) else {}),
         },
     )

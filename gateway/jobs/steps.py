@@ -26,6 +26,7 @@ from contracts.image import GeneratedImage, GenerateImageRequest
 from contracts.video import BurnSubtitlesResponse, RenderProgress, RenderResponse
 from gateway.clock import now_iso
 from gateway.db import Doc
+from gateway.editor.render import TIMELINE_RENDER, editor_scenes, timeline_of
 from gateway.generation.audio import generate_audio
 from gateway.generation.images import image_options
 from gateway.generation.requests import as_json, contract_request
@@ -227,10 +228,16 @@ async def _render(
             keys = [burned.video_key, burned.thumbnail_key]
             changes = subtitled(state, burned, burn)
         else:
-            request = render_request(state, ref, params, render_id)
-            answer = await state.services.video.call(
-                "POST", "/render", RenderResponse, json=as_json(request)
-            )
+            if "timeline" in params:  # the editor's render (gateway/editor/render.py)
+                timeline = await timeline_of(state, doc["project_id"], params, render_id)
+                path, body = TIMELINE_RENDER, as_json(timeline)
+            else:
+                scenes = await editor_scenes(state, doc["project_id"])
+                path, body = (
+                    "/render",
+                    as_json(render_request(state, ref, params, render_id, scenes)),
+                )
+            answer = await state.services.video.call("POST", path, RenderResponse, json=body)
             keys = [answer.video_key, answer.thumbnail_key]
             changes = rendered(state, answer)
     finally:

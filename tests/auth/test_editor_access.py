@@ -137,3 +137,45 @@ async def test_scene_and_layer_access(
                 headers=video.headers("owner"),
             )
             video.layer = again.json()["data"]["layer"]["id"]
+
+
+async def test_the_free_tier_cannot_turn_the_watermark_off(gw: AuthGateway) -> None:
+    admin = await gw.admin()
+    free, pro = await gw.register("free"), await gw.register("pro")
+    r = await gw.http.patch(f"/api/v1/users/{pro.id}", json={"tier": "pro"}, headers=admin.headers)
+    assert r.status_code == 200
+    pro = await gw.login(pro.email, PASSWORD)
+    state = gw.app.state.gateway
+
+    async def video(owner: Account) -> str:
+        media = "http://media.test/media/images/0b8f7f9e-3a8e-4a57-9a55-0d1f4bb2c001/i.png"
+        body = {"title": "W", "script_sections": SECTIONS[:1], "images": [{"url": media}]}
+        r = await gw.http.post("/projects", json=body, headers=owner.headers)
+        assert r.status_code == 201, r.text
+        video_id: str = r.json()["id"]
+        return video_id
+
+    async def watermark_of(job_id: str) -> bool:
+        doc = await state.jobs.collection.find_one({"_id": job_id})
+        return bool(doc["_params"]["watermark"])
+
+    mine = await video(free)
+    refused = await gw.http.post(
+        f"/api/v1/videos/{mine}/render", json={"include_watermark": False}, headers=free.headers
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "Your plan (free) does not include no_watermark; available on: pro, business"
+    )
+    assert await state.jobs.collection.count_documents({}) == 0
+    r = await gw.http.post(f"/api/v1/videos/{mine}/render", json={}, headers=free.headers)
+    assert r.status_code == 202, r.text
+    assert await watermark_of(r.json()["data"]["job_id"]) is True
+    theirs = await video(pro)
+    r = await gw.http.post(f"/api/v1/videos/{theirs}/render", json={}, headers=pro.headers)
+    assert await watermark_of(r.json()["data"]["job_id"]) is False
+    # Another user's video answers 404, as a missing one.
+    r = await gw.http.post(f"/api/v1/videos/{theirs}/render", json={}, headers=free.headers)
+    assert (r.status_code, r.json()["detail"]) == (404, f"Project not found: {theirs}")
+    r = await gw.http.get(f"/api/v1/videos/{theirs}/regeneration-status", headers=free.headers)
+    assert r.status_code == 404
