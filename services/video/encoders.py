@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from contracts.timeline import VideoFormat
 from services.video.segments import Encoding
 from services.video.settings import VideoSettings
 from services.video.tasks import together
@@ -36,7 +37,14 @@ async def run_encoders(
     await together(*(worker() for _ in range(workers)))
 
 
-def encoder_settings(settings: VideoSettings, fps: int, crf: int | None, parallel: int) -> Encoding:
-    # With one encoder per core, x264's own threads would only fight over the same cores.
+def encoder_settings(
+    settings: VideoSettings,
+    fps: int,
+    crf: int | None,
+    parallel: int,
+    video_format: VideoFormat = "mp4",
+) -> Encoding:
+    # With one encoder per core, the encoder's own threads would only fight over the cores.
     threads = 1 if parallel > 1 else 0
-    return Encoding(settings.video_x264_preset, crf or settings.video_crf, fps, threads)
+    default = settings.video_vp9_crf if video_format == "webm" else settings.video_crf
+    return Encoding(settings.video_x264_preset, crf or default, fps, threads, video_format)

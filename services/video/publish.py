@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from pathlib import Path
 
+from contracts.timeline import VideoFormat
 from runtime.probe import MediaInfo, probe
 from runtime.storage import Storage
 from services.video.ffmpeg import run_ffmpeg
@@ -20,12 +21,14 @@ class Publisher:
         self.settings = settings
         self.storage = storage
 
-    async def join(self, parts: list[Path], soundtrack: Path, work: Path) -> Path:
+    async def join(
+        self, parts: list[Path], soundtrack: Path, work: Path, container: VideoFormat = "mp4"
+    ) -> Path:
         listing = work / "segments.txt"
         listing.write_text(concat_list(parts), encoding="utf-8")
-        video = work / "video.mp4"
+        video = work / f"video.{container}"
         await run_ffmpeg(
-            mux_args(listing, soundtrack, video),
+            mux_args(listing, soundtrack, video, container),
             time_limit=self.settings.video_render_timeout_seconds,
         )
         return video
@@ -46,9 +49,10 @@ class Publisher:
 
     async def _save(self, video: Path, thumb: Path) -> tuple[str, str]:
         prefix = f"videos/{uuid.uuid4().hex}"
-        keys = (f"{prefix}/video.mp4", f"{prefix}/thumb.jpg")
+        container = video.suffix.lstrip(".")
+        keys = (f"{prefix}/video.{container}", f"{prefix}/thumb.jpg")
         # Nothing half-written: a video without its thumbnail is removed too.
         async with self.storage.staging(prefix):
-            await self.storage.put_file(keys[0], video, "video/mp4")
+            await self.storage.put_file(keys[0], video, f"video/{container}")
             await self.storage.put_file(keys[1], thumb, "image/jpeg")
         return keys

@@ -13,9 +13,12 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
+from contracts.audio import WordTiming
 from contracts.errors import ApiError
+from contracts.timeline import Timeline
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -24,22 +27,25 @@ from contracts.video import (
     SceneTiming,
 )
 from runtime.storage import Storage
+from services.video.assets import Pictures, backgrounds, beds, speech_track, voiceovers
 from services.video.burning import burn
 from services.video.catalog import TEMPLATES
+from services.video.convert import as_timeline
 from services.video.encoders import Job, encoder_settings, run_encoders
 from services.video.ffmpeg import run_ffmpeg
+from services.video.graph import segment_args
 from services.video.inputs import Inputs
+from services.video.layers import overlay_layers
 from services.video.memory import release_memory
-from services.video.motion import canvas_size, frame_size, move_for
-from services.video.music import music_loop
+from services.video.motion import frame_size, move_for
 from services.video.progress import Progress, ProgressBoard, RenderGate
 from services.video.publish import Publisher
 from services.video.scratch import workdir
-from services.video.segments import segment_args
 from services.video.settings import VideoSettings
 from services.video.soundtrack import build_soundtrack
-from services.video.sublayer import subtitle_layer
+from services.video.sublayer import fonts_folder, subtitle_layer
 from services.video.tasks import pair
+from services.video.textlayer import watermark_layer
 from services.video.timeline import Plan, plan, scene_seconds
 
 log = logging.getLogger("services.video.render")
@@ -112,99 +118,139 @@ class Renderer:
             raise ApiError(409, f"Render {render_id} is not running")
         task.cancel()
 
-    # -- POST /render ------------------------------------------------------------------------
+    # -- POST /render and POST /timeline-render --------------------------------------------
 
     async def render(self, request: RenderRequest, progress: Progress) -> RenderResponse:
+        return await self.render_timeline(as_timeline(request), progress)
+
+    async def _timing(
+        self, timeline: Timeline, work: Path
+    ) -> tuple[list[float], Path | None, dict[int, tuple[Path, float]], list[WordTiming] | None]:
+        """Each scene's seconds, the narration (if one), the voiceovers, the word timings."""
+        inputs, settings = self.inputs, self.settings
+        words = await inputs.words(timeline.words, timeline.words_key, "words_key")
+        if timeline.narration_key is None:
+            voiced = await voiceovers(inputs, timeline, work)
+            shares = [
+                s.duration if s.duration is not None else voiced[i][1]
+                for i, s in enumerate(timeline.scenes)
+            ]
+            inputs.check_duration(sum(shares), "scenes")
+            return shares, None, voiced, words
+        narration = work / "narration"
+        key = timeline.narration_key
+        await inputs.fetch(key, "narration_key", narration, settings.video_max_audio_bytes)
+        info = await inputs.media(narration, "narration_key", key, "audio")
+        audio = info.first("audio")
+        seconds = (audio.duration if audio and audio.duration else None) or info.duration
+        inputs.check_duration(seconds, "narration_key")
+        return scene_seconds(seconds, timeline.scenes, words), narration, {}, words
+
+    async def render_timeline(self, timeline: Timeline, progress: Progress) -> RenderResponse:
         started = time.perf_counter()
         settings = self.settings
         inputs = self.inputs
-        if len(request.scenes) > settings.video_max_scenes:
+        out = timeline.output
+        if len(timeline.scenes) > settings.video_max_scenes:
             raise ApiError(422, f"scenes: at most {settings.video_max_scenes} scenes")
-        inputs.check_resolution(request.resolution)
-        size = frame_size(request.resolution, request.aspect)
-        template = TEMPLATES[request.template]
+        inputs.check_resolution(out.resolution, "output.resolution")
+        size = frame_size(out.resolution, out.aspect)
+        template = TEMPLATES[timeline.template]
         parallel = settings.video_parallel_segments
+        fonts = fonts_folder(settings.video_fonts_dir)
         progress.stage("fetching", 0)
         async with workdir(settings.video_temp_dir) as work:
-            narration = work / "narration"
-            await inputs.fetch(
-                request.narration_key, "narration_key", narration, settings.video_max_audio_bytes
-            )
-            info = await inputs.media(narration, "narration_key", request.narration_key, "audio")
-            audio = info.first("audio")
-            seconds = (audio.duration if audio and audio.duration else None) or info.duration
-            inputs.check_duration(seconds, "narration_key")
-            words = await inputs.words(request.words, request.words_key, "words_key")
+            shares, narration, voiced, words = await self._timing(timeline, work)
             cues = (
-                await inputs.cues(request.subtitles, words, size)
-                if request.subtitles is not None
+                await inputs.cues(out.subtitles, words, size, "output.subtitles")
+                if out.subtitles is not None
                 else None
             )
-            shares = scene_seconds(seconds, request.scenes, words)
-            timeline = plan(
+            frames = round(sum(shares) * out.fps)
+            timeline_plan = plan(
                 shares,
-                fps=request.fps,
+                fps=out.fps,
                 transition_seconds=(
                     template.transition_seconds
-                    if request.transition_seconds is None
-                    else request.transition_seconds
+                    if timeline.transition_seconds is None
+                    else timeline.transition_seconds
                 ),
-                chunk_frames=max(
-                    round(_MIN_CHUNK_SECONDS * request.fps),
-                    -(-round(seconds * request.fps) // (parallel * 3)),
-                ),
+                chunk_frames=max(round(_MIN_CHUNK_SECONDS * out.fps), -(-frames // (parallel * 3))),
             )
-            images = [(f"scenes[{i}].image_key", s.image_key) for i, s in enumerate(request.scenes)]
-            canvases, layer = await pair(
-                inputs.canvases(images, [request.fit] * len(images), canvas_size(*size), work),
+            (sources, layers), subtitles = await pair(
+                pair(
+                    backgrounds(inputs, timeline, size, work),
+                    overlay_layers(
+                        timeline, timeline_plan, size, words, Pictures(inputs, work), work, fonts
+                    ),
+                ),
                 subtitle_layer(
                     cues,
-                    request.subtitles,
+                    out.subtitles,
                     size,
-                    request.fps,
+                    out.fps,
                     work,
                     font=settings.video_font_name,
                     fonts_dir=settings.video_fonts_dir,
                 ),
             )
+            watermark = (
+                await asyncio.to_thread(
+                    watermark_layer,
+                    out.watermark,
+                    size,
+                    timeline_plan.total_frames,
+                    out.fps,
+                    work / "watermark.ass",
+                    fonts,
+                )
+                if out.watermark
+                else None
+            )
+            sounds = await beds(inputs, timeline, timeline_plan, work)
             await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
-            moves = [move_for(template.motion, i) for i in range(len(request.scenes))]
-            encoding = encoder_settings(settings, request.fps, request.output.crf, parallel)
-            parts = [work / f"segment-{k:04d}.mp4" for k in range(len(timeline.segments))]
-            soundtrack = work / "audio.m4a"
+            moves = [move_for(template.motion, i) for i in range(len(timeline.scenes))]
+            encoding = encoder_settings(settings, out.fps, out.crf, parallel, out.format)
+            parts = [
+                work / f"segment-{k:04d}.{out.format}" for k in range(len(timeline_plan.segments))
+            ]
+            soundtrack = work / ("audio.webm" if out.format == "webm" else "audio.m4a")
             done = [0] * len(parts)
 
             def advanced(k: int, frame: int) -> None:
                 done[k] = frame
-                progress.frames(sum(done), timeline.total_frames)
+                progress.frames(sum(done), timeline_plan.total_frames)
 
             async def mixed_audio() -> None:
-                music = (
-                    await asyncio.to_thread(music_loop, request.music, settings.video_cache_dir)
-                    if request.music
-                    else None
-                )
-                await asyncio.to_thread(release_memory)  # the synthesised samples
+                speech = narration
+                if speech is None:
+                    speech = work / "speech.wav"
+                    await speech_track(
+                        voiced, timeline_plan, speech, settings.video_render_timeout_seconds
+                    )
+                await asyncio.to_thread(release_memory)  # the synthesised music samples
                 await build_soundtrack(
-                    narration,
-                    music,
+                    speech,
+                    sounds,
                     soundtrack,
-                    duration=timeline.duration,
-                    music_volume=request.music_volume,
-                    bitrate_kbps=request.output.audio_bitrate_kbps,
+                    duration=timeline_plan.duration,
+                    bitrate_kbps=out.audio_bitrate_kbps,
                     time_limit=settings.video_render_timeout_seconds,
+                    codec="libopus" if out.format == "webm" else "aac",
                 )
 
             async def segment(k: int) -> None:
                 args = segment_args(
-                    timeline.segments[k],
-                    timeline,
-                    canvases=canvases,
+                    timeline_plan.segments[k],
+                    timeline_plan,
+                    sources=sources,
                     moves=moves,
                     size=size,
                     transition=template.transition,
-                    subtitles=layer,
+                    layers=layers,
+                    subtitles=subtitles,
+                    watermark=watermark,
                     encoding=encoding,
                     out=parts[k],
                 )
@@ -216,12 +262,12 @@ class Renderer:
 
             jobs = [
                 Job(s.frames, functools.partial(segment, k))
-                for k, s in enumerate(timeline.segments)
+                for k, s in enumerate(timeline_plan.segments)
             ]
             await run_encoders(jobs, mixed_audio, parallel)
             progress.stage("muxing", 90)
-            video = await self.publisher.join(parts, soundtrack, work)
-            first_scene = timeline.boundaries[1] / timeline.fps
+            video = await self.publisher.join(parts, soundtrack, work, out.format)
+            first_scene = timeline_plan.boundaries[1] / timeline_plan.fps
             final, video_key, thumb_key = await self.publisher.publish(
                 video, first_scene / 2, work, progress
             )
@@ -232,10 +278,10 @@ class Renderer:
             duration=round(final.duration, 3),
             width=size[0],
             height=size[1],
-            fps=request.fps,
+            fps=out.fps,
             size_bytes=final.size,
             render_seconds=round(time.perf_counter() - started, 2),
-            scenes=_scene_timings(timeline),
+            scenes=_scene_timings(timeline_plan),
         )
 
     # -- POST /burn-subtitles ----------------------------------------------------------------

@@ -51,3 +51,6 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     video_temp_dir: Path | None = None
     # Finished renders remembered for GET /renders/{id}.
     video_progress_entries: int = Field(default=1000, ge=10)
+
+    # Timeline render: VP9's constant-quality level for webm output (its scale is not x264's).
+    video_vp9_crf: int = Field(default=33, ge=14, le=40)
