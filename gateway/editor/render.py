@@ -100,6 +100,8 @@ async def timeline_of(
 
 async def seconds_left(state: GatewayState, job: Job) -> int | None:
     """Until the job should be done, from the mean run time of recent renders."""
+    if job.status == "done":
+        return 0
     mean = await state.jobs.mean_seconds(job.kind)
     if mean is None:
         return None
@@ -108,7 +110,7 @@ async def seconds_left(state: GatewayState, job: Job) -> int | None:
         return max(0, math.ceil(start - time.time() + mean))
     if job.status == "running":
         return max(0, math.ceil(mean * (1 - job.percent / 100)))
-    return 0 if job.status == "done" else None
+    return None
 
 
 async def status(state: GatewayState, principal: Principal, video_id: str) -> RegenerationStatus:
