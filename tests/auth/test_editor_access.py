@@ -179,3 +179,28 @@ async def test_the_free_tier_cannot_turn_the_watermark_off(gw: AuthGateway) -> N
     assert (r.status_code, r.json()["detail"]) == (404, f"Project not found: {theirs}")
     r = await gw.http.get(f"/api/v1/videos/{theirs}/regeneration-status", headers=free.headers)
     assert r.status_code == 404
+
+
+async def test_layer_media_urls_are_shown_signed_and_stored_plain(gw: AuthGateway) -> None:
+    owner = await gw.register("signer")
+    body = {"title": "S", "script_sections": SECTIONS}
+    video_id = (await gw.http.post("/projects", json=body, headers=owner.headers)).json()["id"]
+    scenes = await gw.http.get(f"/api/v1/videos/{video_id}/scenes", headers=owner.headers)
+    scene = scenes.json()["data"]["scenes"][0]["id"]
+    plain = "http://media.test/media/images/0b8f7f9e-3a8e-4a57-9a55-0d1f4bb2c002/logo.png"
+    layer = {**SEED_LAYERS[4], "properties": {"media_url": plain}}
+    r = await gw.http.post(f"/api/v1/scenes/{scene}/layers", json=layer, headers=owner.headers)
+    shown = r.json()["data"]["layer"]
+    signed = shown["properties"]["media_url"]
+    assert signed.startswith(plain + "?exp=")
+    assert "sig=" in signed
+    # The app sends back what it was shown: it is stored without its signature.
+    r = await gw.http.put(
+        f"/api/v1/layers/{shown['id']}",
+        json={"properties": {"media_url": signed, "opacity": 0.5}},
+        headers=owner.headers,
+    )
+    assert r.status_code == 200, r.text
+    state = gw.app.state.gateway
+    doc = await state.db.projects.find_one({"_id": video_id})
+    assert doc["_scenes"][0]["layers"][0]["properties"]["media_url"] == plain

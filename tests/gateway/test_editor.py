@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 import respx
 from respx.patterns import M
 
+from gateway.state import GatewayState
 from tests.gateway.conftest import Gateway
 
 SECTIONS = [
@@ -400,3 +403,34 @@ async def test_a_generated_script_makes_scenes_and_a_rewrite_keeps_their_ids(
     assert [s["text"] for s in second] == ["New first.", "New second.", "Third."]
     assert [s["id"] for s in second[:2]] == [s["id"] for s in first]
     assert [x["id"] for x in second[0]["layers"]] == [layer["id"]]
+
+
+async def test_concurrent_layer_writes_all_land(gateway: Gateway) -> None:
+    video_id = await new_video(gateway.http)
+    first, second = await scenes_of(gateway.http, video_id)
+    layers = [{**SEED_LAYERS[3], "name": f"Caption {i}", "order_index": i + 1} for i in range(8)]
+    answers = await asyncio.gather(
+        *(
+            gateway.http.post(f"/api/v1/scenes/{(first, second)[i % 2]['id']}/layers", json=layer)
+            for i, layer in enumerate(layers)
+        ),
+        gateway.http.put(f"/projects/{video_id}", json={"title": "Renamed meanwhile"}),
+    )
+    assert [r.status_code for r in answers] == [201] * 8 + [200]
+    after = await scenes_of(gateway.http, video_id)
+    assert sorted(x["name"] for s in after for x in s["layers"]) == sorted(
+        x["name"] for x in layers
+    )
+    assert (await gateway.http.get(f"/projects/{video_id}")).json()["title"] == "Renamed meanwhile"
+
+
+async def test_media_a_layer_uses_counts_as_referenced_by_the_project(gateway: Gateway) -> None:
+    video_id = await new_video(gateway.http)
+    scene = (await scenes_of(gateway.http, video_id))[0]
+    key = f"images/{uuid.uuid4()}/logo.png"
+    layer = {**SEED_LAYERS[4], "properties": {"media_url": f"http://media.test/media/{key}"}}
+    created = await add(gateway.http, scene["id"], layer)
+    state: GatewayState = gateway.app.state.gateway
+    assert await state.projects.referenced([key]) == {key}
+    await gateway.http.delete(f"/api/v1/layers/{created['id']}")
+    assert await state.projects.referenced([key]) == set()
