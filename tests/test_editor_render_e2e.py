@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import httpx
@@ -69,6 +70,15 @@ def frame_at(path: Path, seconds: float) -> np.ndarray:
     return min(frames, key=lambda pair: pair[0])[1].astype(np.int16)
 
 
+async def wait_for(http: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        job: dict[str, Any] = (await http.get(f"/api/v1/jobs/{job_id}")).json()
+        if job["status"] in ("done", "failed", "cancelled"):
+            return job
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not end")
+
+
 def close_to(pixel: np.ndarray, colour: tuple[int, int, int]) -> bool:
     return bool(np.abs(pixel - np.array(colour)).max() < 40)
 
@@ -115,12 +125,7 @@ async def test_the_render_draws_the_enabled_layers_in_the_asked_format(stack: St
         json={"quality": "720p", "aspect_ratio": "1:1", "format": "webm"},
     )
     assert r.status_code == 202, r.text
-    job_id = r.json()["data"]["job_id"]
-    for _ in range(600):
-        job = (await http.get(f"/api/v1/jobs/{job_id}")).json()
-        if job["status"] in ("done", "failed", "cancelled"):
-            break
-        await asyncio.sleep(0.2)
+    job = await wait_for(http, r.json()["data"]["job_id"])
     assert job["status"] == "done", job
 
     project = (await http.get(f"/projects/{video_id}")).json()
@@ -143,3 +148,12 @@ async def test_the_render_draws_the_enabled_layers_in_the_asked_format(stack: St
     status = (await http.get(f"/api/v1/videos/{video_id}/regeneration-status")).json()["data"]
     assert (status["status"], status["progress"], status["current_scene"]) == ("completed", 100, 2)
     assert status["estimated_time_remaining"] == 0
+
+    # A regeneration renders again with the last options; its estimate comes from that render.
+    r = await http.post(f"/api/v1/videos/{video_id}/regenerate", json={"scenes": [first]})
+    assert r.status_code == 202, r.text
+    assert isinstance(r.json()["data"]["estimated_time"], int)
+    assert (await wait_for(http, r.json()["data"]["job_id"]))["status"] == "done"
+    again = (await http.get(f"/projects/{video_id}")).json()
+    assert again["video_key"] != project["video_key"]
+    assert again["video_key"].endswith(".webm")

@@ -96,7 +96,9 @@ async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
         )
         return Outcome()
     if doc.get("startedAt") is None:
-        await state.jobs.report(job_id, lease, startedAt=now_iso(), _started=time.time())
+        # Kept on `doc` too: the job's run time (what estimates average) counts from it.
+        doc["_started"] = time.time()
+        await state.jobs.report(job_id, lease, startedAt=now_iso(), _started=doc["_started"])
     work = asyncio.create_task(_stages(state, doc, lease))
     keeper = asyncio.create_task(_keep_lease(state, job_id, lease, work))
     try:
