@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+import orjson
+
 from contracts.editor import LayerEvent, LayerUpdate, Reorder, SceneEvent, SceneUpdate
 from contracts.errors import ApiError
 from gateway.auth.principal import Principal
@@ -24,6 +26,8 @@ from gateway.projects.store import ProjectStore
 # (event, payload, project id, socket to leave out: the one that made the change)
 Broadcast = Callable[[str, Doc, str, str | None], Awaitable[None]]
 Action = Literal["created", "updated", "deleted", "reordered"]
+# The editor's data shares the project document (at most 16 MB in MongoDB) with its fields.
+MAX_SCENES_BYTES = 4_000_000
 
 
 class Editor:
@@ -31,20 +35,36 @@ class Editor:
         self.store = store
         self.broadcast = broadcast
 
-    async def _project(
+    async def _check(
         self, project_id: str | None, kind: str, item_id: str, principal: Principal | None
-    ) -> Doc:
-        """The stored project holding a scene or layer, 404 in the item's name when the caller
-        may not read it (or there is none)."""
+    ) -> None:
+        """That the caller may change the project holding a scene or layer: 404 in the item's
+        name when they may not read it (or there is none), 403 when they may only read it."""
         missing = ApiError(404, f"{kind} not found: {item_id}")
         if project_id is None:
             raise missing
         try:
-            return await self.store.stored(project_id, principal, "write")
+            await self.store.stored(project_id, principal, "write")
         except ApiError as exc:
             if exc.status == 404:
                 raise missing from None
             raise
+
+    async def _write(self, project_id: str, edit: Callable[[Doc], Doc]) -> Doc:
+        """One versioned write of the project's scenes (access was checked by the caller)."""
+
+        def limited(current: Doc) -> Doc:
+            changes = edit(current)
+            size = len(orjson.dumps(changes["_scenes"]))
+            if size > MAX_SCENES_BYTES:
+                raise ApiError(
+                    413,
+                    f"The video's scenes and layers would take {size:,} bytes of JSON;"
+                    f" the limit is {MAX_SCENES_BYTES:,}",
+                )
+            return changes
+
+        return await self.store.edit(project_id, None, limited)
 
     def _signed(self, value: Any) -> Any:
         return self.store.urls.signed(value)
@@ -74,7 +94,7 @@ class Editor:
     ) -> Doc:
         if sc.project_of(scene_id) != video_id:
             raise ApiError(404, f"Scene not found: {scene_id}")
-        await self._project(video_id, "Scene", scene_id, principal)
+        await self._check(video_id, "Scene", scene_id, principal)
         sent = update.model_dump(exclude_unset=True, exclude_none=True)
 
         def edit(current: Doc) -> Doc:
@@ -93,7 +113,7 @@ class Editor:
                         )
             return {"_scenes": sc.replaced(scenes, index, scene)}
 
-        doc = await self.store.edit(video_id, None, edit)
+        doc = await self._write(video_id, edit)
         scene = self._scene_shown(doc, scene_id)
         event = SceneEvent(video_id=video_id, scene=scene)
         await self.broadcast("scene:updated", event.model_dump(mode="json"), video_id, sid)
@@ -129,7 +149,7 @@ class Editor:
         self, scene_id: str, body: Doc, principal: Principal | None, sid: str | None = None
     ) -> Doc:
         project_id = sc.project_of(scene_id)
-        await self._project(project_id, "Scene", scene_id, principal)
+        await self._check(project_id, "Scene", scene_id, principal)
         assert project_id is not None
         layer_id = sc.new_id(project_id)
         data = self.store.urls.plain(body)
@@ -153,7 +173,7 @@ class Editor:
                 )
             }
 
-        doc = await self.store.edit(project_id, None, edit)
+        doc = await self._write(project_id, edit)
         await self._layer_event(doc, scene_id, "created", layer_id, sid)
         return self._layer_shown(doc, layer_id)
 
@@ -167,7 +187,7 @@ class Editor:
     ) -> Doc:
         """Apply `change(layer, scene seconds, scene name)` (None deletes the layer)."""
         project_id = sc.project_of(layer_id)
-        await self._project(project_id, "Layer", layer_id, principal)
+        await self._check(project_id, "Layer", layer_id, principal)
         assert project_id is not None
         found: dict[str, str] = {}
 
@@ -185,7 +205,7 @@ class Editor:
                 others.insert(position, new)
             return {"_scenes": sc.replaced(scenes, index, sc.with_layers(scene, others))}
 
-        doc = await self.store.edit(project_id, None, edit)
+        doc = await self._write(project_id, edit)
         await self._layer_event(doc, found["scene_id"], action, layer_id, sid)
         return doc
 
@@ -225,7 +245,7 @@ class Editor:
         self, body: Reorder, principal: Principal | None, sid: str | None = None
     ) -> list[Doc]:
         project_id = sc.project_of(body.scene_id)
-        await self._project(project_id, "Scene", body.scene_id, principal)
+        await self._check(project_id, "Scene", body.scene_id, principal)
         assert project_id is not None
         named = [order.layer_id for order in body.layer_orders]
         if len(set(named)) != len(named):
@@ -259,7 +279,7 @@ class Editor:
             ]
             return {"_scenes": sc.replaced(scenes, index, sc.with_layers(scene, layers))}
 
-        doc = await self.store.edit(project_id, None, edit)
+        doc = await self._write(project_id, edit)
         await self._layer_event(doc, body.scene_id, "reordered", None, sid)
         scene = doc["_scenes"][sc.find(doc["_scenes"], body.scene_id)]
         return list(self._signed(sc.shown_layers(scene)))

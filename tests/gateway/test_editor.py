@@ -12,6 +12,7 @@ import pytest
 import respx
 from respx.patterns import M
 
+from gateway.editor import service
 from gateway.state import GatewayState
 from tests.gateway.conftest import Gateway
 
@@ -434,3 +435,61 @@ async def test_media_a_layer_uses_counts_as_referenced_by_the_project(gateway: G
     assert await state.projects.referenced([key]) == {key}
     await gateway.http.delete(f"/api/v1/layers/{created['id']}")
     assert await state.projects.referenced([key]) == set()
+
+
+async def test_scenes_past_the_size_limit_are_413_and_not_stored(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real limit keeps the project under MongoDB's 16 MB; a small one is quicker to reach.
+    monkeypatch.setattr(service, "MAX_SCENES_BYTES", 12_000)
+    video_id = await new_video(gateway.http)
+    scene = (await scenes_of(gateway.http, video_id))[0]
+    voice = SEED_LAYERS[1]
+    long = {**voice, "properties": {**voice["properties"], "text": "word " * 1000}}
+    await add(gateway.http, scene["id"], long)
+    await add(gateway.http, scene["id"], long)
+    before = await scenes_of(gateway.http, video_id)
+    r = await gateway.http.post(f"/api/v1/scenes/{scene['id']}/layers", json=long)
+    assert r.status_code == 413
+    assert r.json()["detail"].endswith("bytes of JSON; the limit is 12,000")
+    assert await scenes_of(gateway.http, video_id) == before
+
+
+async def test_a_frame_holds_candidate_images_with_one_chosen(gateway: Gateway) -> None:
+    """Seed 000's scene -> frames -> candidate images (one chosen) and a voiceover per frame."""
+    video_id = await new_video(gateway.http)
+    scene = (await scenes_of(gateway.http, video_id))[0]
+    urls = [f"https://cdn.example.com/frame-1/{i}.jpg" for i in range(3)]
+    frame = {
+        "type": "media",
+        "name": "Frame 1",
+        "start_time": 0,
+        "end_time": 4,
+        "properties": {
+            "media_url": urls[1],
+            "candidates": [{"media_url": u, "prompt": f"take {i}"} for i, u in enumerate(urls)],
+        },
+    }
+    created = await add(gateway.http, scene["id"], frame)
+    voice = {**SEED_LAYERS[1], "name": "Frame 1 voice", "start_time": 0, "end_time": 4}
+    voice.pop("duration")
+    await add(gateway.http, scene["id"], voice)
+    chosen = await gateway.http.put(
+        f"/api/v1/layers/{created['id']}", json={"properties": {"media_url": urls[2]}}
+    )
+    assert chosen.status_code == 200, chosen.text
+    properties = chosen.json()["data"]["layer"]["properties"]
+    assert properties["media_url"] == urls[2]
+    assert [c["media_url"] for c in properties["candidates"]] == urls
+    stranger = await gateway.http.put(
+        f"/api/v1/layers/{created['id']}",
+        json={"properties": {"media_url": "https://cdn.example.com/other.jpg"}},
+    )
+    assert stranger.status_code == 422
+    assert stranger.json()["detail"] == (
+        "properties: Value error, media_url must be one of the candidates' media_url"
+        " (the chosen one)"
+    )
+    layers = (await scenes_of(gateway.http, video_id))[0]["layers"]
+    assert [(x["type"], x["end_time"]) for x in layers] == [("media", 4.0), ("voiceover", 4.0)]
+    assert layers[0]["properties"]["media_url"] == urls[2]

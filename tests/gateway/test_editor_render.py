@@ -3,14 +3,21 @@ with nothing queued, and the regeneration status in seed 002's shape."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+import respx
+from respx.patterns import M
 
 from tests.gateway.conftest import Gateway
 from tests.gateway.test_editor import SECTIONS, SEED_LAYERS, add, scenes_of
 from tests.gateway.test_jobs_api import job_count, queued_messages
+from tests.support import job_worker
 
 
 def media(kind: str, name: str) -> str:
@@ -154,3 +161,64 @@ async def test_no_status_before_any_render(gateway: Gateway) -> None:
     )
     r = await gateway.http.get("/api/v1/videos/nope/regeneration-status")
     assert (r.status_code, r.json()["detail"]) == (404, "Project not found: nope")
+
+
+@pytest.fixture
+def video_service() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url="http://127.0.0.1:9", assert_all_called=False) as mock:
+        mock.route(~M(port=9)).pass_through()
+        mock.get(url__regex=r"/renders/").respond(404, json={"detail": "Render not found"})
+        yield mock
+
+
+def rendered_answer(render_id: str) -> dict[str, Any]:
+    video = f"videos/{uuid.uuid4()}"
+    return {
+        "render_id": render_id, "video_key": f"{video}/video.mp4",
+        "thumbnail_key": f"{video}/thumb.jpg", "duration": 20.0, "width": 720, "height": 1280,
+        "fps": 30, "size_bytes": 1000, "render_seconds": 1.0,
+        "scenes": [{"start": 0, "end": 12}, {"start": 12, "end": 20}],
+    }  # fmt: skip
+
+
+async def test_the_guides_render_passes_aspect_fit_music_volume_and_scene_lengths(
+    gateway: Gateway, video_service: respx.MockRouter
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        sent.append(body)
+        return httpx.Response(200, json=rendered_answer(body["render_id"]))
+
+    video_service.post("/render").mock(side_effect=answer)
+    video_id = await renderable(gateway)
+    await gateway.http.patch(f"/projects/{video_id}", json={"fit": "contain", "music_volume": 0.2})
+    for scene, seconds in zip(await scenes_of(gateway.http, video_id), (12, 8), strict=True):
+        await gateway.http.put(
+            f"/api/v1/videos/{video_id}/scenes/{scene['id']}", json={"duration": seconds}
+        )
+    with job_worker(gateway.settings):
+        r = await gateway.http.post(f"/projects/{video_id}/generate-video", json={"aspect": "9:16"})
+        assert r.status_code == 202, r.text
+        for _ in range(300):
+            job = (await gateway.http.get(f"/jobs/{r.json()['job_id']}")).json()
+            if job["status"] == "done":
+                break
+            await asyncio.sleep(0.1)
+    assert job["status"] == "done", job
+    (request,) = sent
+    assert (request["aspect"], request["fit"], request["music_volume"]) == ("9:16", "contain", 0.2)
+    assert [(s["duration"], s["text"]) for s in request["scenes"]] == [
+        (12.0, SECTIONS[0]["narration"]),
+        (8.0, SECTIONS[1]["narration"]),
+    ]
+
+
+async def test_a_bad_aspect_on_the_project_is_refused_before_queueing(gateway: Gateway) -> None:
+    video_id = await renderable(gateway)
+    await gateway.http.patch(f"/projects/{video_id}", json={"aspect": "3:1"})
+    r = await gateway.http.post(f"/projects/{video_id}/generate-video", json={})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "aspect: Input should be '16:9', '9:16', '1:1' or '4:5'"
+    assert (await job_count(gateway), await queued_messages(gateway)) == (0, 0)
