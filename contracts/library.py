@@ -18,6 +18,10 @@ class IngestRequest(BaseModel):
 
     key: str = Field(min_length=1, max_length=512)
     kind: IngestKind
+    # What the uploader said the file is: never used to decide its type, only to refuse a
+    # disguise (an image named `.mp4`).
+    filename: str | None = Field(default=None, max_length=255)
+    content_type: str | None = Field(default=None, max_length=255)
 
 
 class IngestedFile(BaseModel):
