@@ -198,7 +198,7 @@ def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
         streams = [s for s in container.streams if s.type in ("audio", "video")]
         videos = [s for s in streams if isinstance(s, av.VideoStream) and not _is_cover_art(s)]
         audios = [s for s in streams if s.type == "audio"]
-        if kind == "media" and fmt in formats and not videos and audios:
+        if kind == "media" and fmt in AUDIO_FORMATS and not videos and audios:
             raise ApiError(415, "file: this is audio; upload it to /api/v1/audio/upload")
         if kind == "audio" and videos:
             raise ApiError(415, "file: this is a video; upload it to /api/v1/media/upload")
