@@ -14,10 +14,12 @@ read, and transcoding a clip would cost more than the upload itself).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import shutil
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,6 +279,18 @@ def inspect(src: Path, work: Path, req: IngestRequest, limits: Limits) -> Result
     return result
 
 
+@contextlib.asynccontextmanager
+async def scratch(parent: Path | None, prefix: str) -> AsyncIterator[Path]:
+    """A temporary folder (under `parent`, made if missing), removed afterwards."""
+    if parent is not None:
+        await asyncio.to_thread(parent.mkdir, parents=True, exist_ok=True)
+    work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=prefix, dir=parent))
+    try:
+        yield work
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)
+
+
 class Ingester:
     def __init__(self, settings: VideoSettings, storage: Storage) -> None:
         self.storage = storage
@@ -303,16 +317,11 @@ class Ingester:
             )
         if found.size == 0:
             raise ApiError(422, "file: the file is empty")
-        if self.temp_dir is not None:
-            await asyncio.to_thread(self.temp_dir.mkdir, parents=True, exist_ok=True)
-        work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ingest-", dir=self.temp_dir))
-        try:
+        async with scratch(self.temp_dir, "ingest-") as work:
             src = work / "upload"
             await self.storage.download(staged, src)
             result = await asyncio.to_thread(inspect, src, work, req, self.limits)
             return await self._store(result)
-        finally:
-            await asyncio.to_thread(shutil.rmtree, work, True)
 
     async def _store(self, result: Result) -> IngestedFile:
         prefix = f"uploads/{uuid.uuid4().hex}"

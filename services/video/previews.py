@@ -7,15 +7,13 @@ same object; a render only happens when it is missing.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
-from pathlib import Path
 
 from contracts.errors import ApiError
 from contracts.library import MusicPreview
 from runtime.probe import probe
 from runtime.storage import Storage
 from services.video.ffmpeg import run_ffmpeg
+from services.video.ingest import scratch
 from services.video.music import MOODS, SYNTH_VERSION, music_loop
 from services.video.settings import VideoSettings
 
@@ -28,10 +26,7 @@ async def music_preview(mood: str, settings: VideoSettings, storage: Storage) ->
     if mood not in MOODS:
         raise ApiError(404, f"mood: unknown mood {mood!r}; one of {', '.join(MOODS)}")
     key = preview_key(mood)
-    work = Path(
-        await asyncio.to_thread(tempfile.mkdtemp, prefix="preview-", dir=settings.video_temp_dir)
-    )
-    try:
+    async with scratch(settings.video_temp_dir, "preview-") as work:
         out = work / "preview.mp3"
         if await storage.stat(key) is None:
             loop = await asyncio.to_thread(music_loop, mood, settings.video_cache_dir)
@@ -46,5 +41,3 @@ async def music_preview(mood: str, settings: VideoSettings, storage: Storage) ->
         return MusicPreview(
             mood=mood, key=key, duration=round(info.duration, 3), size_bytes=info.size
         )
-    finally:
-        await asyncio.to_thread(shutil.rmtree, work, True)

@@ -35,9 +35,10 @@ class Library:
         state: GatewayState = self.app.state.gateway
         return state
 
-    def files(self) -> list[str]:
-        """Every file in storage, as keys."""
-        return sorted(str(p.relative_to(self.media)) for p in self.media.rglob("*") if p.is_file())
+    def files(self, under: str = "") -> list[str]:
+        """Every file in storage (or under one prefix), as keys."""
+        root = self.media / under
+        return sorted(str(p.relative_to(self.media)) for p in root.rglob("*") if p.is_file())
 
     async def count(self, collection: str) -> int:
         answer = await self.state.db.db.command("count", collection, query={})
