@@ -59,3 +59,13 @@ def pagination(page: int, limit: int, total: int) -> Pagination:
         total_items=total,
         items_per_page=limit,
     )
+
+
+def media_uploaded(doc: Doc, urls: MediaUrls) -> dict[str, Any]:
+    return {"success": True, "message": "Media uploaded successfully",
+            "data": {"media": media_item(doc, urls)}}  # fmt: skip
+
+
+def audio_uploaded(doc: Doc, urls: MediaUrls) -> dict[str, Any]:
+    return {"success": True, "message": "Audio uploaded successfully",
+            "data": {"audio": audio_item(doc, urls, favorite=False)}}  # fmt: skip

@@ -39,7 +39,14 @@ def quota_of(state: GatewayState, principal: Principal) -> int:
 def _fields(upload: Upload, kind: IngestKind) -> tuple[str, str | None, list[str]]:
     """Title, category and tags from the form, checked before anything is stored."""
     fields = upload.fields
-    title = fields.get("title", "").strip() or PurePath(upload.filename or "").stem or "Untitled"
+    for name, value in fields.items():
+        if "\0" in value:
+            raise ApiError(422, f"{name}: must not contain NUL characters")
+    title = (
+        fields.get("title", "").strip()
+        or PurePath(upload.filename or "").stem.replace("\0", "")
+        or "Untitled"
+    )
     if len(title) > MAX_TITLE:
         raise ApiError(422, f"title: at most {MAX_TITLE} characters")
     category = fields.get("category", "").strip() or None

@@ -257,10 +257,11 @@ def _demux_to_end(container: av.container.InputContainer, video: av.VideoStream 
     except (av.FFmpegError, ValueError) as exc:
         raise ApiError(422, f"file: the file is damaged or truncated ({exc})") from None
     for stream in container.streams:
-        if stream.type in ("audio", "video") and 0 < counted.get(stream.index, 0) < stream.frames:
+        present = counted.get(stream.index, 0)
+        if stream.type in ("audio", "video") and present < stream.frames:
             raise ApiError(
-                422, f"file: the file is truncated ({counted[stream.index]} of {stream.frames} "
-                f"{stream.type} packets present)",
+                422, f"file: the file is truncated ({present} of {stream.frames} {stream.type} "
+                "packets present)",
             )  # fmt: skip
     if video is not None and thumbnail is None:
         raise ApiError(422, "file: the video has no picture that can be decoded")

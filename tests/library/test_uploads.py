@@ -226,3 +226,21 @@ async def test_audio_uploads_and_favorites(lib: Library, tmp_path: Path) -> None
     r = await lib.http.get("/api/v1/audio/library", params={"type": "all"})
     assert r.status_code == 422
     assert r.json()["detail"] == "query.type: Input should be 'stock', 'my' or 'favorites'"
+
+
+async def test_nul_characters_are_refused(lib: Library) -> None:
+    r = await lib.http.get("/api/v1/media/library", params={"search": "a\0b"})
+    assert (r.status_code, r.json()["detail"]) == (422, "search: must not contain NUL characters")
+    r = await lib.upload("media", files.png(), "a.png", title="a\0b")
+    assert (r.status_code, r.json()["detail"]) == (422, "title: must not contain NUL characters")
+    await lib.assert_nothing_stored()
+
+
+async def test_without_the_video_service_an_upload_is_503_and_nothing_is_stored(
+    make_library: Factory,
+) -> None:
+    async with make_library(video_service_url="http://127.0.0.1:9") as lib:
+        r = await lib.upload("media", files.png(), "a.png", "image/png")
+        assert r.status_code == 503, r.text
+        assert r.json()["detail"] == "The video service is unavailable"
+        await lib.assert_nothing_stored()
