@@ -51,6 +51,7 @@ class Limits:
     max_bytes: int
     max_pixels: int
     max_gif_frames: int
+    max_gif_pixels: int
     max_side: int
     max_video_seconds: float
     max_audio_seconds: float
@@ -62,6 +63,7 @@ class Limits:
             s.video_ingest_max_bytes,
             s.video_ingest_max_image_pixels,
             s.video_ingest_max_gif_frames,
+            s.video_ingest_max_gif_pixels,
             s.video_ingest_max_side,
             s.video_ingest_max_video_seconds,
             s.video_ingest_max_audio_seconds,
@@ -168,6 +170,12 @@ def _gif(image: Image.Image, frames: int, work: Path, limits: Limits) -> Result:
         raise ApiError(
             413, f"file: the GIF has {frames} frames; the limit is {limits.max_gif_frames}"
         )
+    # Every frame is held decoded while the GIF is written again.
+    if frames * image.width * image.height > limits.max_gif_pixels:
+        raise ApiError(
+            413, f"file: the GIF has {frames} frames of {image.width}x{image.height}; the "
+            f"limit is {limits.max_gif_pixels} pixels over all frames",
+        )  # fmt: skip
     copies, durations = [], []
     for frame in ImageSequence.Iterator(image):
         copies.append(frame.convert("RGBA"))

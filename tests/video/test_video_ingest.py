@@ -38,6 +38,8 @@ async def test_limits_on_duration_size_streams_and_frames(
         (clip, {"video_ingest_max_streams": 1}, "file: 2 streams; the limit is 1"),
         (files.gif(3), {"video_ingest_max_gif_frames": 2},
          "file: the GIF has 3 frames; the limit is 2"),
+        (files.gif(3), {"video_ingest_max_gif_pixels": 3000},
+         "file: the GIF has 3 frames of 40x30; the limit is 3000 pixels over all frames"),
         (files.png((100, 100)), {"video_ingest_max_image_pixels": 9999},
          "file: the image is 100x100 (10000 pixels); the limit is 9999 pixels"),
         (clip, {"video_ingest_max_bytes": 1000},
