@@ -1,5 +1,5 @@
 """The two library listings and the favorite toggle: query values into store filters, entries
-into seed 002's answers (stock entries rendered first if missing)."""
+into the answers the editor reads (stock entries rendered first if missing)."""
 
 from __future__ import annotations
 

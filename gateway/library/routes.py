@@ -1,4 +1,4 @@
-"""The editor's libraries (seed 002 §3 and §6): uploads, listings with filters, favorites."""
+"""The editor's libraries: uploads, listings with filters, favorites."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Library entries as the editor receives them (seed 002's shapes), with absolute media URLs,
+"""Library entries as the editor receives them, with absolute media URLs,
 signed where the gateway signs media URLs (auth required), as a private project's are."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def audio_item(doc: Doc, urls: MediaUrls, favorite: bool) -> dict[str, Any]:
         "category": doc.get("category"),
         "tags": doc.get("tags", []),
         "url": urls.url(doc["key"]),
-        "waveform_url": None,
+        "waveform_url": _url(urls, doc.get("waveform_key")),
         "thumbnail_url": _url(urls, doc.get("thumbnail_key")),
         "is_premium": bool(doc.get("is_premium")),
         "is_favorite": favorite,

@@ -85,6 +85,7 @@ class StockShelf:
                 category="music",
                 tags=[mood.id, "loop", *mood.description.lower().strip(".").split(", ")[:1]],
                 duration=preview.duration,
+                waveform_key=preview.waveform_key,
                 stock_id=stock_id,
             )
 

@@ -103,8 +103,8 @@ async def upload(
                 f"the {principal.tier} plan)",
             ) from None  # fmt: skip
         raise ApiError(413, f"file: larger than the limit of {limit} bytes") from None
-    keys = [k for k in (ingested.key, ingested.thumbnail_key) if k]
-    size = ingested.size_bytes + ingested.thumbnail_bytes
+    keys = [k for k in (ingested.key, ingested.thumbnail_key, ingested.waveform_key) if k]
+    size = ingested.size_bytes + ingested.extra_bytes
     if not await state.library.reserve(principal.user_id, size, quota):
         await _discard(state, keys)
         raise ApiError(
@@ -127,6 +127,7 @@ async def upload(
             height=ingested.height,
             duration=ingested.duration,
             thumbnail_key=ingested.thumbnail_key,
+            waveform_key=ingested.waveform_key,
         )
     except BaseException:
         await state.library.release(principal.user_id, size)

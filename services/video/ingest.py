@@ -31,6 +31,7 @@ from contracts.library import IngestedFile, IngestedType, IngestKind, IngestRequ
 from contracts.media_keys import validate_field_key
 from runtime.storage import Storage
 from services.video.settings import VideoSettings
+from services.video.waveform import waveform_json
 
 IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 THUMB_SIZE = (320, 320)
@@ -82,6 +83,7 @@ class Result:
     duration: float | None = None
     frames: int | None = None
     thumbnail: Path | None = None
+    waveform: Path | None = None
 
 
 def _hint(kind: IngestKind) -> str:
@@ -240,8 +242,12 @@ def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
         content_type = "audio/webm"
     out = work / f"{'video' if kind == 'media' else 'audio'}.{ext}"
     shutil.copyfile(src, out)
+    waveform = None
+    if kind == "audio":
+        waveform = work / "waveform.json"
+        waveform.write_bytes(waveform_json(src, duration))
     return Result("video" if kind == "media" else "audio", ext, content_type, out, width,
-                  height, round(duration, 3), thumbnail=thumbnail)  # fmt: skip
+                  height, round(duration, 3), thumbnail=thumbnail, waveform=waveform)  # fmt: skip
 
 
 def _demux_to_end(container: av.container.InputContainer, video: av.VideoStream | None,
@@ -335,11 +341,15 @@ class Ingester:
     async def _store(self, result: Result) -> IngestedFile:
         prefix = f"uploads/{uuid.uuid4().hex}"
         key = f"{prefix}/{result.type}.{result.ext}"
-        thumb_key = f"{prefix}/thumb.jpg" if result.thumbnail else None
+        extras = {
+            f"{prefix}/thumb.jpg": result.thumbnail,
+            f"{prefix}/waveform.json": result.waveform,
+        }
         async with self.storage.staging(prefix):
             await self.storage.put_file(key, result.path, result.content_type)
-            if result.thumbnail is not None and thumb_key is not None:
-                await self.storage.put_file(thumb_key, result.thumbnail, "image/jpeg")
+            for extra_key, path in extras.items():
+                if path is not None:
+                    await self.storage.put_file(extra_key, path)
         return IngestedFile(
             key=key,
             type=result.type,
@@ -349,6 +359,7 @@ class Ingester:
             height=result.height,
             duration=result.duration,
             frames=result.frames,
-            thumbnail_key=thumb_key,
-            thumbnail_bytes=result.thumbnail.stat().st_size if result.thumbnail else 0,
+            thumbnail_key=f"{prefix}/thumb.jpg" if result.thumbnail else None,
+            waveform_key=f"{prefix}/waveform.json" if result.waveform else None,
+            extra_bytes=sum(p.stat().st_size for p in extras.values() if p is not None),
         )

@@ -53,7 +53,7 @@ async def test_another_users_upload_answers_404_and_is_not_listed(
         assert r.status_code == 401
         r = await lib.upload("media", files.png(), "x.png")
         assert r.status_code == 401
-        assert len(lib.files("uploads")) == 3  # Alice's picture, its thumbnail, her sound
+        assert len(lib.files("uploads")) == 4  # Alice's picture and thumbnail, sound and waveform
 
         # Signed like a private project's media: the plain URL alone is refused.
         signed = picture["url"].removeprefix(BASE)
@@ -78,7 +78,7 @@ async def test_deleting_an_account_deletes_its_uploads_and_library(
 
         r = await lib.http.delete("/api/v1/users/me", headers=alice.headers)
         assert r.status_code == 200, r.text
-        assert r.json()["message"] == "Account deleted with 0 projects and 3 media files"
+        assert r.json()["message"] == "Account deleted with 0 projects and 4 media files"
 
         assert lib.files() == bobs_keys
         assert await lib.count("library") == 1

@@ -4,6 +4,7 @@ art style of the image service, rendered once and listed with playable, viewable
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import get_args
 
@@ -40,6 +41,8 @@ async def test_stock_music_and_art_are_rendered_once_and_listed(
         assert info.first("audio") is not None
         assert info.duration > 10
         assert abs(info.duration - upbeat["duration"]) < 0.1
+        waveform = json.loads(await fetch(lib, upbeat["waveform_url"]))
+        assert max(waveform["peaks"]) > 0.05
 
         r = await lib.http.get("/api/v1/audio/library", params={"mood": "cinematic"})
         assert [a["title"] for a in r.json()["data"]["audio"]] == ["Cinematic"]

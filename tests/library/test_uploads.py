@@ -4,6 +4,7 @@ refusal says why and leaves nothing in storage or the database."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from PIL import Image
@@ -201,6 +202,11 @@ async def test_audio_uploads_and_favorites(lib: Library, tmp_path: Path) -> None
     saved = tmp_path / "back.mp3"
     saved.write_bytes(await fetch(lib, audio["url"]))
     assert probe(saved).first("audio") is not None
+    waveform = json.loads(await fetch(lib, audio["waveform_url"]))
+    assert len(waveform["peaks"]) == 200
+    # A steady tone from start to end: loud in (nearly) every slice, never clipped.
+    assert sum(1 for p in waveform["peaks"] if p > 0.05) > 180
+    assert max(waveform["peaks"]) <= 1
 
     mine = await lib.http.get("/api/v1/audio/library", params={"type": "my"})
     assert [a["id"] for a in mine.json()["data"]["audio"]] == [audio["id"]]
