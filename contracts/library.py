@@ -140,3 +140,8 @@ class FavoriteAnswer(BaseModel):
     success: bool = True
     message: str = "Audio favorite status updated"
     is_favorite: bool
+
+
+class LibraryDeleted(BaseModel):
+    success: bool = True
+    message: str

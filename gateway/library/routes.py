@@ -11,6 +11,7 @@ from contracts.library import (
     AudioUploaded,
     FavoriteAnswer,
     FavoriteRequest,
+    LibraryDeleted,
     MediaPage,
     MediaUploaded,
 )
@@ -24,6 +25,7 @@ from gateway.library.listing import (
     set_favorite,
 )
 from gateway.library.multipart import MAX_FIELD_BYTES, MAX_PARTS
+from gateway.library.removal import remove_entry
 from gateway.library.shown import audio_uploaded, media_uploaded
 from gateway.library.store import Source
 from gateway.library.uploads import upload
@@ -124,3 +126,17 @@ async def audio_favorite(
 ) -> FavoriteAnswer:
     await set_favorite(state, principal, audio_id, body.is_favorite)
     return FavoriteAnswer(is_favorite=body.is_favorite)
+
+
+@router.delete("/media/{media_id}", response_model=LibraryDeleted)
+async def delete_media(media_id: str, state: State, principal: CurrentPrincipal) -> LibraryDeleted:
+    """One's own upload or AI result; its files stay while a project uses them."""
+    await remove_entry(state, principal, "media", media_id)
+    return LibraryDeleted(message="Media deleted")
+
+
+@router.delete("/audio/{audio_id}", response_model=LibraryDeleted)
+async def delete_audio(audio_id: str, state: State, principal: CurrentPrincipal) -> LibraryDeleted:
+    """One's own upload or AI result; its files stay while a project uses them."""
+    await remove_entry(state, principal, "audio", audio_id)
+    return LibraryDeleted(message="Audio deleted")

@@ -147,6 +147,13 @@ class LibraryStore:
             query["owner"] = {"$in": [STOCK, user_id]}
         return await self.entries.find_one(query)
 
+    async def remove(self, entry_id: str) -> Doc | None:
+        """Delete one entry (and everyone's favorite of it); the entry as it was, or None."""
+        doc = await self.entries.find_one_and_delete({"_id": entry_id})
+        if doc is not None:
+            await self.favorites.delete_many({"entry": entry_id})
+        return doc
+
     async def stock_ids(self, kind: Kind) -> set[str]:
         cursor = self.entries.find({"kind": kind, "owner": STOCK}, {"stock_id": 1})
         return {doc["stock_id"] async for doc in cursor if doc.get("stock_id")}

@@ -42,6 +42,8 @@ async def test_another_users_upload_answers_404_and_is_not_listed(
         assert r.status_code == 404
         assert r.json()["detail"] == f"Audio not found: {sound['id']}"
         assert await lib.count("library_favorites") == 0
+        r = await lib.http.delete(f"/api/v1/media/{picture['id']}", headers=bob.headers)
+        assert (r.status_code, r.json()["detail"]) == (404, f"Media not found: {picture['id']}")
         r = await lib.http.get("/api/v1/media/library", headers=bob.headers)
         assert r.json()["data"]["media"] == []
         r = await lib.http.get("/api/v1/audio/library?type=my", headers=bob.headers)

@@ -79,6 +79,11 @@ async def test_stock_music_and_art_are_rendered_once_and_listed(
         assert [(a["id"], a["is_favorite"]) for a in r.json()["data"]["audio"]] == [
             (upbeat["id"], True)
         ]
+        r = await lib.http.delete(f"/api/v1/audio/{upbeat['id']}")
+        assert (r.status_code, r.json()["detail"]) == (
+            403, f"Audio {upbeat['id']} is a stock entry; it cannot be deleted"
+        )  # fmt: skip
+        assert lib.files() == files
 
 
 async def test_without_the_services_the_libraries_still_answer(make_library: Factory) -> None:

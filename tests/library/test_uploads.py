@@ -250,3 +250,29 @@ async def test_without_the_video_service_an_upload_is_503_and_nothing_is_stored(
         assert r.status_code == 503, r.text
         assert r.json()["detail"] == "The video service is unavailable"
         await lib.assert_nothing_stored()
+
+
+async def test_deleting_an_upload_frees_its_quota_but_keeps_what_a_project_uses(
+    lib: Library,
+) -> None:
+    first = (await lib.upload("media", files.png(), "a.png")).json()["data"]["media"]
+    second = (await lib.upload("media", files.png(), "b.png")).json()["data"]["media"]
+    in_use = await lib.http.post("/projects", json={"title": "t", "thumbnail": second["url"]})
+    assert in_use.status_code == 201, in_use.text
+    assert len(lib.files("uploads")) == 4
+
+    r = await lib.http.delete(f"/api/v1/media/{first['id']}")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"success": True, "message": "Media deleted"}
+    r = await lib.http.delete(f"/api/v1/media/{second['id']}")
+    assert r.status_code == 200, r.text
+    # The project's picture is still served; the rest is gone, and so is every entry.
+    assert lib.files("uploads") == [second["url"].removeprefix(BASE)]
+    await fetch(lib, second["url"])
+    assert await lib.count("library") == 0
+    assert await lib.state.library.used_bytes("local") == 0
+
+    r = await lib.http.delete(f"/api/v1/media/{first['id']}")
+    assert (r.status_code, r.json()["detail"]) == (404, f"Media not found: {first['id']}")
+    r = await lib.http.delete(f"/api/v1/audio/{second['id']}")
+    assert (r.status_code, r.json()["detail"]) == (404, f"Audio not found: {second['id']}")
