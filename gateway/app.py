@@ -19,6 +19,7 @@ from gateway.db_errors import install_db_error_handlers
 from gateway.editor import routes as editor_routes
 from gateway.generation import audio, images, script, video
 from gateway.jobs import routes as job_routes
+from gateway.library import routes as library_routes
 from gateway.live import LiveServer, SocketIOMount
 from gateway.media_urls import MediaSigner
 from gateway.metrics import Metrics
@@ -70,6 +71,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
         on_request_done=metrics.observe,
+        body_limits=library_routes.body_limits(settings),
     )
     app.state.accounts = accounts
     app.state.live = live
@@ -97,6 +99,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
     app.include_router(media.router)
+    app.include_router(library_routes.router)
     app.include_router(health.router)
     app.include_router(metrics.router())
     return app

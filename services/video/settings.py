@@ -54,3 +54,14 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
 
     # Timeline render: VP9's constant-quality level for webm output (its scale is not x264's).
     video_vp9_crf: int = Field(default=33, ge=14, le=40)
+
+    # Uploads (POST /ingest): what one uploaded image, GIF, clip or audio file may be.
+    video_ingest_max_bytes: int = Field(default=500_000_000, gt=0)
+    video_ingest_max_image_pixels: int = Field(default=50_000_000, gt=0)
+    video_ingest_max_gif_frames: int = Field(default=500, ge=1)
+    video_ingest_max_gif_pixels: int = Field(default=40_000_000, gt=0)
+    video_ingest_max_side: int = Field(default=4096, ge=16)
+    video_ingest_max_video_seconds: float = Field(default=600.0, gt=0)
+    video_ingest_max_audio_seconds: float = Field(default=1800.0, gt=0)
+    video_ingest_max_streams: int = Field(default=4, ge=1)
+    video_ingest_concurrency: int = Field(default=2, ge=1, le=16)
