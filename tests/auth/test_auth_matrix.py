@@ -234,3 +234,15 @@ async def test_deleting_an_account_deletes_its_projects_and_media(world: World) 
         "/api/v1/auth/login", json={"email": owner.email, "password": "Correct-Horse-42"}
     )
     assert login.status_code == 401
+
+
+async def test_a_deleted_member_leaves_the_projects_shared_with_them(world: World) -> None:
+    gw, owner, viewer = world.gw, world.people["owner"], world.people["viewer"]
+    assert owner is not None
+    assert viewer is not None
+    r = await gw.http.delete("/api/v1/users/me", headers=viewer.headers)
+    assert r.status_code == 200
+    members = await gw.http.get(f"/api/v1/projects/{world.project}/members", headers=owner.headers)
+    assert members.status_code == 200
+    assert viewer.id not in str(members.json())
+    assert (await gw.http.get(f"/projects/{world.project}", headers=owner.headers)).is_success
