@@ -49,7 +49,6 @@ MAX_SCENES = 12
 
 @router.get("/jobs/{job_id}", response_model=Job)
 @router.get("/api/v1/jobs/{job_id}", response_model=Job)
-@router.get("/api/v1/ai/jobs/{job_id}/status", response_model=Job)
 async def get_job(job_id: str, state: State) -> Job:
     return await service.shown(state, await service.readable_job(state, job_id))
 

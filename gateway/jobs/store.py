@@ -55,7 +55,7 @@ class JobStore:
     async def create(
         self,
         job_id: str,
-        project_id: str,
+        project_id: str | None,
         kind: JobKind,
         *,
         owner: str | None,

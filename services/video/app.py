@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from contracts.ai_media import MusicGenerateRequest, MusicGenerateResponse
 from contracts.errors import ApiError
 from contracts.health import Health
 from contracts.video import (
@@ -35,6 +36,7 @@ from services.video.catalog import (
     template_items,
 )
 from services.video.ffmpeg import FFMPEG
+from services.video.music_tracks import MusicMaker, build_music_provider
 from services.video.render import Renderer, remove_stale_workdirs
 from services.video.settings import VideoSettings
 
@@ -74,13 +76,24 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         settings.video_temp_dir, settings.video_render_timeout_seconds
     ):
         log.info("removed %d scratch folder(s) of renders that did not finish", removed)
-    renderer = Renderer(settings, build_storage(settings))
+    storage = build_storage(settings)
+    renderer = Renderer(settings, storage)
+    music_maker = MusicMaker(settings, storage, build_music_provider(settings))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await music_maker.provider.aclose()
+
     app = create_app(
         name="video",
         version=VERSION,
         description="Renders narrated, subtitled MP4 videos from still images.",
         max_body_bytes=settings.max_body_bytes,
         service_tokens=settings.service_token_values(),
+        lifespan=lifespan,
     )
 
     @app.get("/health", response_model=Health)
@@ -111,6 +124,10 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     @app.get("/music", response_model=MusicResponse)
     async def music() -> MusicResponse:
         return MusicResponse(moods=items(MUSIC_MOODS))
+
+    @app.post("/music/generate", response_model=MusicGenerateResponse)
+    async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
+        return await music_maker.generate(body)
 
     @app.post("/render", response_model=RenderResponse)
     async def render(body: RenderRequest, request: Request) -> RenderResponse:

@@ -51,3 +51,13 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     video_temp_dir: Path | None = None
     # Finished renders remembered for GET /renders/{id}.
     video_progress_entries: int = Field(default=1000, ge=10)
+
+    # AI music (POST /music/generate): the offline synthesiser, or ElevenLabs Music.
+    video_music_provider: Literal["synth", "elevenlabs"] = "synth"
+    video_elevenlabs_api_key: str | None = Field(default=None, repr=False)
+    video_elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    video_music_timeout_seconds: float = Field(default=300.0, gt=0)
+    video_music_http_attempts: int = Field(default=2, ge=1, le=5)
+    video_music_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    video_music_max_bytes: int = Field(default=50_000_000, gt=0)
+    video_music_max_concurrency: int = Field(default=2, ge=1, le=16)

@@ -1,0 +1,115 @@
+"""What a worker does for a user's own AI job: one call to a service, the result on the job.
+
+These jobs hold no project (contracts/jobs.py `AiJobKind`): nothing is locked, nothing written
+on a project; every file a service made is recorded as the user's (gateway/media_owners.py).
+"""
+
+from __future__ import annotations
+
+from contracts.ai_media import (
+    LipSyncRequest,
+    LipSyncResponse,
+    MusicGenerateRequest,
+    MusicGenerateResponse,
+)
+from contracts.audio import GenerateRequest, GenerateResponse
+from contracts.errors import ApiError
+from contracts.image import GeneratedImage, GenerateImageRequest
+from contracts.jobs import AiJobKind
+from gateway.db import Doc
+from gateway.generation.requests import as_json, contract_request
+from gateway.state import GatewayState
+
+PROJECT_PARAM = "project_id"
+# Each kind's one stage, as the job shows it.
+STAGES: dict[AiJobKind, str] = {
+    "audio_generation": "voice",
+    "music_generation": "music",
+    "lip_sync": "lip_sync",
+    "image_generation": "image",
+}
+
+
+async def run_stage(state: GatewayState, doc: Doc) -> Doc:
+    """The stage's result, as the job shows it; an ApiError as the service gave it."""
+    stage, owner = doc["_next"], doc["_owner"]
+    # The project a job was asked for is only named on it, never written.
+    params = {k: v for k, v in doc["_params"].items() if k != PROJECT_PARAM}
+    if stage == "voice":
+        return await _voice(state, params, owner)
+    if stage == "music":
+        return await _music(state, params, owner)
+    if stage == "image":
+        return await _image(state, params, owner)
+    if stage == "lip_sync":
+        return await _lip_sync(state, params, owner)
+    raise ApiError(500, f"Unknown stage {stage!r}")
+
+
+async def _voice(state: GatewayState, params: Doc, owner: str | None) -> Doc:
+    request = contract_request(GenerateRequest, params)
+    answer = await state.services.audio.call(
+        "POST", "/generate", GenerateResponse, json=as_json(request)
+    )
+    await state.media_owners.record([answer.audio_key, answer.words_key], owner, None)
+    return {
+        "audio_url": state.media_url(answer.audio_key),
+        "audio_key": answer.audio_key,
+        "words_key": answer.words_key,
+        "duration": answer.duration,
+        "voice_id": answer.voice_id,
+        "language": answer.language,
+        "voice": answer.voice,
+        "provider": answer.provider,
+        "timing_source": answer.timing_source,
+        "text": request.text,
+    }
+
+
+async def _music(state: GatewayState, params: Doc, owner: str | None) -> Doc:
+    request = contract_request(MusicGenerateRequest, params)
+    answer = await state.services.video.call(
+        "POST", "/music/generate", MusicGenerateResponse, json=as_json(request)
+    )
+    await state.media_owners.record([answer.audio_key], owner, None)
+    return {
+        "audio_url": state.media_url(answer.audio_key),
+        **answer.model_dump(mode="json"),
+        "prompt": request.prompt,
+    }
+
+
+async def _image(state: GatewayState, params: Doc, owner: str | None) -> Doc:
+    request = contract_request(GenerateImageRequest, params)
+    answer = await state.services.image.call(
+        "POST", "/generate", GeneratedImage, json=as_json(request)
+    )
+    await state.media_owners.record([answer.key], owner, None)
+    return {
+        "url": state.media_url(answer.key),
+        "image_key": answer.key,
+        "prompt": answer.prompt,
+        "style": answer.style,
+        "width": answer.width,
+        "height": answer.height,
+        "provider": answer.provider,
+        "model": answer.model,
+        "content_type": answer.content_type,
+        "bytes": answer.bytes,
+    }
+
+
+async def _lip_sync(state: GatewayState, params: Doc, owner: str | None) -> Doc:
+    request = contract_request(
+        LipSyncRequest,
+        {
+            **params,
+            "video_url": state.media_url(params["video_key"]),
+            "audio_url": state.media_url(params["audio_key"]),
+        },
+    )
+    answer = await state.services.video.call(
+        "POST", "/lip-sync", LipSyncResponse, json=as_json(request)
+    )
+    await state.media_owners.record([answer.video_key], owner, None)
+    return {"video_url": state.media_url(answer.video_key), **answer.model_dump(mode="json")}
