@@ -20,6 +20,7 @@ from gateway.clients import service_token
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
 from gateway.jobs import routes as job_routes
+from gateway.library import routes as library_routes
 from gateway.live import LiveServer, SocketIOMount
 from gateway.media_urls import MediaSigner
 from gateway.metrics import Metrics
@@ -71,6 +72,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         lifespan=lifespan,
         on_request_done=metrics.observe,
+        body_limits=library_routes.body_limits(settings),
     )
     app.state.accounts = accounts
     app.state.live = live
@@ -99,6 +101,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
     app.include_router(media.router)
+    app.include_router(library_routes.router)
     app.include_router(health.router)
     app.include_router(metrics.router())
     return app

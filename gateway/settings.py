@@ -115,6 +115,20 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
         default_factory=lambda: {"free": 10, "pro": 30, "business": 100}
     )
 
+    # Uploads and the media/audio libraries (gateway/library): the largest file per route, and
+    # the bytes each tier may keep in its libraries altogether.
+    upload_max_media_bytes: int = Field(200_000_000, gt=0)
+    upload_max_audio_bytes: int = Field(50_000_000, gt=0)
+    upload_quota_bytes: dict[str, int] = Field(
+        default_factory=lambda: {
+            "free": 500_000_000,
+            "pro": 10_000_000_000,
+            "business": 100_000_000_000,
+        }
+    )
+    # After the services failed to render the stock entries, how long listings go without them.
+    library_stock_retry_seconds: float = Field(60.0, ge=0)
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

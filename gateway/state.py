@@ -12,6 +12,8 @@ from gateway.db import Database
 from gateway.jobs.events import JobEvents
 from gateway.jobs.queue import JobQueue
 from gateway.jobs.store import JobStore
+from gateway.library.stock import StockShelf
+from gateway.library.store import LibraryStore
 from gateway.media_owners import MediaOwners
 from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.projects.store import ProjectStore
@@ -41,6 +43,8 @@ class GatewayState:
     media_owners: MediaOwners
     queue: JobQueue
     events: JobEvents
+    library: LibraryStore
+    stock: StockShelf
 
     @property
     def urls(self) -> MediaUrls:
@@ -81,16 +85,24 @@ async def open_state(
     await db.ensure_indexes()
     await jobs.ensure_indexes()
     await media_owners.ensure_indexes()
+    library = LibraryStore(db)
+    await library.ensure_indexes()
+    services = _services(settings, token)
+    stock = StockShelf(
+        library, services.video, services.image, settings.library_stock_retry_seconds
+    )
     return GatewayState(
         settings=settings,
         db=db,
         storage=build_storage(settings),
-        services=_services(settings, token),
+        services=services,
         projects=ProjectStore(db, MediaUrls(settings.public_base_url, signer)),
         jobs=jobs,
         media_owners=media_owners,
         queue=JobQueue(settings),
         events=JobEvents(settings),
+        library=library,
+        stock=stock,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -35,9 +35,11 @@ def create_app(
     on_request_done: RequestDone | None = None,
     health_details: HealthDetails | None = None,
     service_tokens: list[str] | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """The app; with `health_details`, also GET /health saying it is up and how it is set up;
-    with `service_tokens`, every other route requires one of them (runtime.servicetoken)."""
+    with `service_tokens`, every other route requires one of them (runtime.servicetoken);
+    `body_limits` lets the paths it names (uploads) take bodies over `max_body_bytes`."""
     app = FastAPI(
         title=name,
         version=version,
@@ -51,7 +53,10 @@ def create_app(
         # and is logged like any other answer.
         app.add_middleware(ServiceTokenMiddleware, tokens=service_tokens)
     app.add_middleware(
-        RequestContextMiddleware, max_body_bytes=max_body_bytes, on_done=on_request_done
+        RequestContextMiddleware,
+        max_body_bytes=max_body_bytes,
+        on_done=on_request_done,
+        body_limits=body_limits,
     )
     if health_details is not None:
 

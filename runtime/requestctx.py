@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,11 +32,18 @@ RequestDone = Callable[[Scope, int, float], None]
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, on_done: RequestDone | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        on_done: RequestDone | None = None,
+        body_limits: Mapping[str, int] | None = None,
     ) -> None:
+        """`body_limits`: paths (uploads) whose bodies may be larger, with their own limit."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.on_done = on_done
+        self.body_limits = dict(body_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +63,8 @@ class RequestContextMiddleware:
         response_started = False
         id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
 
-        too_large = f"Request body exceeds the limit of {self.max_body_bytes} bytes"
+        limit = self.body_limits.get(scope["path"], self.max_body_bytes)
+        too_large = f"Request body exceeds the limit of {limit} bytes"
         exceeded = False
 
         async def send_with_id(message: Message) -> None:
@@ -87,7 +95,6 @@ class RequestContextMiddleware:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
-        limit = self.max_body_bytes
         received = 0
 
         async def limited_receive() -> Message:

@@ -19,6 +19,7 @@ from gateway.auth.revocation import Revocations
 from gateway.auth.sessions import Sessions
 from gateway.auth.tokens import KeyRing
 from gateway.db import Database, Doc
+from gateway.library.store import LibraryStore
 from gateway.media_owners import MediaOwners
 from gateway.projects.store import ProjectStore
 from gateway.security.audit import AuditLog
@@ -44,6 +45,7 @@ class Accounts:
     audit: AuditLog
     rate: Counters
     login_failures: Counters
+    library: LibraryStore
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -75,6 +77,7 @@ class Accounts:
         self.audit = AuditLog(db)
         self.rate = Counters(db, "rate_limits")
         self.login_failures = Counters(db, "login_failures")
+        self.library = LibraryStore(db)
         for part in (
             self.users, self.sessions, self.revocations, self.api_keys, self.audit,
             self.rate, self.login_failures,
@@ -343,6 +346,8 @@ class Accounts:
             except Exception:
                 log.warning("could not delete media %s of user %s", key, user_id, exc_info=True)
         await self.media.forget(removed)
+        # Their uploads went with the media above; their library entries and favorites go too.
+        await self.library.delete_user(user_id)
         await self.api_keys.delete_all(user_id)
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)

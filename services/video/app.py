@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from contracts.ai_media import MusicGenerateRequest, MusicGenerateResponse
 from contracts.errors import ApiError
 from contracts.health import Health
+from contracts.library import IngestedFile, IngestRequest, MusicPreview
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -36,7 +37,9 @@ from services.video.catalog import (
     template_items,
 )
 from services.video.ffmpeg import FFMPEG
+from services.video.ingest import Ingester
 from services.video.music_tracks import MusicMaker, build_music_provider
+from services.video.previews import music_preview
 from services.video.render import Renderer, remove_stale_workdirs
 from services.video.settings import VideoSettings
 
@@ -78,6 +81,7 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         log.info("removed %d scratch folder(s) of renders that did not finish", removed)
     storage = build_storage(settings)
     renderer = Renderer(settings, storage)
+    ingester = Ingester(settings, storage)
     music_maker = MusicMaker(settings, storage, build_music_provider(settings))
 
     @contextlib.asynccontextmanager
@@ -128,6 +132,18 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     @app.post("/music/generate", response_model=MusicGenerateResponse)
     async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
         return await music_maker.generate(body)
+
+    @app.post("/music/{mood}/preview", response_model=MusicPreview)
+    async def preview(mood: str) -> MusicPreview:
+        """The mood's loop as an MP3 in storage (rendered on the first call) and its key."""
+        return await music_preview(mood, settings, renderer.storage)
+
+    @app.post("/ingest", response_model=IngestedFile)
+    async def ingest(body: IngestRequest) -> IngestedFile:
+        """A staged upload, decided by its content, stored under a new key with a thumbnail;
+        the staged key is always deleted. 415 not an accepted type, 413 over a limit, 422
+        damaged or truncated: then nothing remains."""
+        return await ingester.ingest(body)
 
     @app.post("/render", response_model=RenderResponse)
     async def render(body: RenderRequest, request: Request) -> RenderResponse:

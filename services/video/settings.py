@@ -52,6 +52,16 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     # Finished renders remembered for GET /renders/{id}.
     video_progress_entries: int = Field(default=1000, ge=10)
 
+    # Uploads (POST /ingest): what one uploaded image, GIF, clip or audio file may be.
+    video_ingest_max_bytes: int = Field(default=500_000_000, gt=0)
+    video_ingest_max_image_pixels: int = Field(default=50_000_000, gt=0)
+    video_ingest_max_gif_frames: int = Field(default=500, ge=1)
+    video_ingest_max_side: int = Field(default=4096, ge=16)
+    video_ingest_max_video_seconds: float = Field(default=600.0, gt=0)
+    video_ingest_max_audio_seconds: float = Field(default=1800.0, gt=0)
+    video_ingest_max_streams: int = Field(default=4, ge=1)
+    video_ingest_concurrency: int = Field(default=2, ge=1, le=16)
+
     # AI music (POST /music/generate): the offline synthesiser, or ElevenLabs Music.
     video_music_provider: Literal["synth", "elevenlabs"] = "synth"
     video_elevenlabs_api_key: str | None = Field(default=None, repr=False)
