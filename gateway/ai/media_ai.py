@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.image import MAX_PROMPT_CHARS, AspectRatio
 from contracts.jobs import TERMINAL
+from contracts.library import MediaItem
 from contracts.project import ImageStyle
 from contracts.text import Text
 from gateway.ai.status import SHOWN_STATUS, AiStatus
@@ -19,6 +20,8 @@ from gateway.deps import State
 from gateway.jobs import service
 from gateway.jobs.ai import STAGES
 from gateway.jobs.store import JobNotFound
+from gateway.library.shown import media_item
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["ai"])
 # The editor's style names that are not the image service's, and the style each one draws.
@@ -55,23 +58,9 @@ class GenerateAiAccepted(BaseModel):
     data: GenerateAiData
 
 
-class Dimensions(BaseModel):
-    width: int
-    height: int
+class AiMedia(MediaItem):
+    """The library entry of the drawn image, with what drew it."""
 
-
-class AiMedia(BaseModel):
-    id: str
-    type: Literal["image"]
-    title: str
-    url: str
-    thumbnail_url: str
-    source: Literal["ai"]
-    category: str | None
-    tags: list[str]
-    dimensions: Dimensions
-    duration: float | None
-    is_premium: bool
     ai_prompt: str
     style: str
     provider: str
@@ -118,21 +107,14 @@ async def generate_ai(
     )
 
 
-def _media(job_id: str, result: dict[str, Any]) -> AiMedia:
-    prompt = str(result["prompt"])
+async def _media(state: GatewayState, doc: Doc, result: dict[str, Any]) -> AiMedia | None:
+    """None once its owner removed it from their library."""
+    entry = await state.library.get(result["library_id"], "media", doc["_owner"])
+    if entry is None:
+        return None
     return AiMedia(
-        id=job_id,
-        type="image",
-        title=prompt[:80],
-        url=result["url"],
-        thumbnail_url=result["url"],
-        source="ai",
-        category=None,
-        tags=[],
-        dimensions=Dimensions(width=result["width"], height=result["height"]),
-        duration=None,
-        is_premium=False,
-        ai_prompt=prompt,
+        **media_item(entry, state.urls),
+        ai_prompt=result["prompt"],
         style=result["style"],
         provider=result["provider"],
     )
@@ -152,6 +134,6 @@ async def ai_status(job_id: str, state: State) -> AiStatusAnswer:
             status=SHOWN_STATUS[job.status],
             progress=int(job.percent),
             error=job.reason if job.status in TERMINAL else None,
-            media=_media(job.id, job.result or {}) if done else None,
+            media=await _media(state, doc, job.result or {}) if done else None,
         ),
     )

@@ -36,6 +36,16 @@ async def test_a_voiceover_job_speaks_the_text_in_the_users_library(studio: Stud
     assert info.first("audio") is not None
     assert info.duration == pytest.approx(result["duration"], abs=0.1)
     assert 1.0 < info.duration < 5.0
+    library = await studio.http.get(
+        "/api/v1/audio/library", headers=amy.headers, params={"type": "my"}
+    )
+    (entry,) = library.json()["data"]["audio"]
+    assert (entry["id"], entry["title"], entry["duration"]) == (
+        result["library_id"],
+        "Welcome to AI Film Studio",
+        result["duration"],
+    )
+    assert entry["url"].split("?")[0] == result["audio_url"].split("?")[0]
     # The file is recorded as Amy's, with no project.
     owner = await studio.state.media_owners.collection.find_one({"_id": result["audio_key"]})
     assert owner is not None
@@ -59,6 +69,13 @@ async def test_music_follows_the_prompt_and_says_it_is_synthesised(studio: Studi
         True,
     )
     assert "Synthesised offline" in result["description"]
+    library = await studio.http.get(
+        "/api/v1/audio/library",
+        headers=amy.headers,
+        params={"type": "my", "category": "music", "mood": "upbeat"},
+    )
+    (entry,) = library.json()["data"]["audio"]
+    assert (entry["id"], entry["artist"]) == (result["library_id"], "Synthesised (offline)")
     info = probe(await studio.download(result["audio_url"], "music.mp3", amy))
     audio = info.first("audio")
     assert audio is not None

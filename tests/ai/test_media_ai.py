@@ -53,10 +53,18 @@ async def test_an_ai_image_is_drawn_at_the_asked_shape(studio: Studio) -> None:
     with Image.open(await studio.download(media["url"], "city", amy)) as picture:
         assert (picture.format, picture.size) == ("JPEG", (1080, 1080))
         # A drawing, not a blank: many colours.
-        assert len(set(picture.convert("RGB").resize((64, 64)).getdata())) > 50
+        assert len(picture.convert("RGB").resize((64, 64)).getcolors(4096) or []) > 50
+    assert media["thumbnail_url"] == media["url"]
     # The seed 001 status reads the same job.
-    job = await studio.http.get(f"/api/v1/ai/jobs/{media['id']}/status", headers=amy.headers)
+    job_id = accepted["data"]["job_id"]
+    job = await studio.http.get(f"/api/v1/ai/jobs/{job_id}/status", headers=amy.headers)
     assert job.json()["type"] == "image_generation"
+    # It is in Amy's media library, as the AI's.
+    library = await studio.http.get(
+        "/api/v1/media/library", headers=amy.headers, params={"source": "ai"}
+    )
+    listed = library.json()["data"]["media"]
+    assert [(m["id"], m["url"]) for m in listed] == [(media["id"], media["url"])]
 
 
 async def test_ai_status_is_the_callers_and_only_for_images(studio: Studio) -> None:
