@@ -48,20 +48,28 @@ class MusicGenerateResponse(BaseModel):
     description: str
 
 
-def _video_key(value: str) -> str:
-    return validate_field_key(value, "video_key")
+def _key(field: str) -> AfterValidator:
+    return AfterValidator(lambda value: validate_field_key(value, field))
 
 
-def _audio_key(value: str) -> str:
-    return validate_field_key(value, "audio_key")
+class AvatarPoses(BaseModel):
+    """The stand-in's presenter: one transparent PNG per pose, all of one size."""
+
+    closed: Annotated[str, _key("avatar.closed")]
+    open: Annotated[str, _key("avatar.open")]
+    blink: Annotated[str, _key("avatar.blink")]
 
 
 class LipSyncRequest(BaseModel):
-    video_key: Annotated[str, AfterValidator(_video_key)]
-    audio_key: Annotated[str, AfterValidator(_audio_key)]
-    # Where the cloud provider fetches the inputs from (they are our public media URLs).
+    video_key: Annotated[str, _key("video_key")]
+    audio_key: Annotated[str, _key("audio_key")]
+    # Where a cloud provider fetches the inputs from (our media URLs, signed where needed).
     video_url: str | None = None
     audio_url: str | None = None
+    # For the offline stand-in: who talks, and when (the narration's words.json if there is
+    # one; else the audio's loudness says when).
+    avatar: AvatarPoses | None = None
+    words_key: Annotated[str, _key("words_key")] | None = None
 
 
 class LipSyncResponse(BaseModel):

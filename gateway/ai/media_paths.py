@@ -7,6 +7,9 @@ caller (or in a project they can read). Anything else is refused without being f
 
 from __future__ import annotations
 
+import posixpath
+
+from contracts.avatars import AvatarsResponse
 from contracts.errors import ApiError
 from contracts.media_keys import validate_key
 from gateway.auth.principal import Principal
@@ -45,3 +48,22 @@ async def own_key(state: GatewayState, principal: Principal, value: str, field: 
             return key
     # Someone else's file answers as a missing one does: its existence is not told.
     raise ApiError(422, f"{field} names no stored file of yours: {value[:200]}")
+
+
+async def narration_words(state: GatewayState, principal: Principal, audio_key: str) -> str | None:
+    """The word timings beside a narration of the caller's (the audio service writes
+    words.json next to each), or None for any other audio."""
+    words_key = posixpath.join(posixpath.dirname(audio_key), "words.json")
+    record = await state.media_owners.collection.find_one({"_id": words_key})
+    if record is None or record.get("owner") != principal.user_id:
+        return None
+    return words_key
+
+
+async def avatar_poses(state: GatewayState, avatar_id: str) -> dict[str, str]:
+    answer = await state.services.image.call("POST", "/avatars", AvatarsResponse)
+    for avatar in answer.avatars:
+        if avatar.id == avatar_id:
+            return {pose: key for pose, key in avatar.poses.items()}
+    known = ", ".join(a.id for a in answer.avatars)
+    raise ApiError(422, f"avatarId: unknown avatar {avatar_id[:64]!r}; use one of {known}")

@@ -13,6 +13,7 @@ from contracts.project import Language, Ratio
 from contracts.text import Text
 from gateway.ai.voice_ids import parse_voice_id
 
+DEFAULT_AVATAR = "avatar-amy-professional"
 ProjectId = Annotated[str, Field(min_length=1, max_length=64)]
 MediaPath = Annotated[str, Field(min_length=1, max_length=1024)]
 
@@ -63,6 +64,8 @@ class AiLipSyncRequest(BaseModel):
     projectId: ProjectId | None = None
     videoPath: MediaPath
     audioPath: MediaPath
+    # Who talks in the offline stand-in (GET /api/v1/avatars); a cloud provider ignores it.
+    avatarId: Annotated[str, Field(max_length=64)] = DEFAULT_AVATAR
 
 
 class AiJobQueued(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from contracts.jobs import AiJobKind
-from gateway.ai.media_paths import own_key
+from gateway.ai.media_paths import avatar_poses, narration_words, own_key
 from gateway.ai.requests import AiAudioRequest, AiJobQueued, AiLipSyncRequest, AiMusicRequest
 from gateway.ai.status import AiJobStatus, ai_status
 from gateway.auth.principal import CurrentPrincipal, Principal
@@ -57,9 +57,16 @@ async def music_generate(
 async def lip_sync(
     body: AiLipSyncRequest, state: State, principal: CurrentPrincipal
 ) -> AiJobQueued:
+    video_key = await own_key(state, principal, body.videoPath, "videoPath")
+    audio_key = await own_key(state, principal, body.audioPath, "audioPath")
     params = {
-        "video_key": await own_key(state, principal, body.videoPath, "videoPath"),
-        "audio_key": await own_key(state, principal, body.audioPath, "audioPath"),
+        "video_key": video_key,
+        "audio_key": audio_key,
+        # Signed now, while the signer is at hand: a cloud provider fetches them later.
+        "video_url": state.urls.signed(state.media_url(video_key)),
+        "audio_url": state.urls.signed(state.media_url(audio_key)),
+        "avatar": await avatar_poses(state, body.avatarId),
+        "words_key": await narration_words(state, principal, audio_key),
     }
     return await queue_own(state, principal, "lip_sync", params, body.projectId)
 

@@ -170,14 +170,7 @@ async def _image(state: GatewayState, params: Doc, owner: str) -> Doc:
 
 
 async def _lip_sync(state: GatewayState, params: Doc, owner: str) -> Doc:
-    request = contract_request(
-        LipSyncRequest,
-        {
-            **params,
-            "video_url": state.media_url(params["video_key"]),
-            "audio_url": state.media_url(params["audio_key"]),
-        },
-    )
+    request = contract_request(LipSyncRequest, params)
     answer = await state.services.video.call(
         "POST", "/lip-sync", LipSyncResponse, json=as_json(request)
     )

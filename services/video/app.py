@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from contracts.ai_media import MusicGenerateRequest, MusicGenerateResponse
+from contracts.ai_media import (
+    LipSyncRequest,
+    LipSyncResponse,
+    MusicGenerateRequest,
+    MusicGenerateResponse,
+)
 from contracts.errors import ApiError
 from contracts.health import Health
 from contracts.library import IngestedFile, IngestRequest, MusicPreview
@@ -38,6 +43,7 @@ from services.video.catalog import (
 )
 from services.video.ffmpeg import FFMPEG
 from services.video.ingest import Ingester
+from services.video.lipsync import LipSyncMaker, build_lipsync_provider
 from services.video.music_tracks import MusicMaker, build_music_provider
 from services.video.previews import music_preview
 from services.video.render import Renderer, remove_stale_workdirs
@@ -83,6 +89,7 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     renderer = Renderer(settings, storage)
     ingester = Ingester(settings, storage)
     music_maker = MusicMaker(settings, storage, build_music_provider(settings))
+    lip_syncer = LipSyncMaker(settings, storage, build_lipsync_provider(settings, storage))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +97,7 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
             yield
         finally:
             await music_maker.provider.aclose()
+            await lip_syncer.provider.aclose()
 
     app = create_app(
         name="video",
@@ -144,6 +152,10 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         the staged key is always deleted. 415 not an accepted type, 413 over a limit, 422
         damaged or truncated: then nothing remains."""
         return await ingester.ingest(body)
+
+    @app.post("/lip-sync", response_model=LipSyncResponse)
+    async def lip_sync(body: LipSyncRequest, request: Request) -> LipSyncResponse:
+        return await _unless_client_leaves(request, lip_syncer.lip_sync(body))
 
     @app.post("/render", response_model=RenderResponse)
     async def render(body: RenderRequest, request: Request) -> RenderResponse:
