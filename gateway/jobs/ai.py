@@ -7,7 +7,10 @@ lands in their library, its entry named on the result (`library_id`).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from contracts.ai_media import (
     LipSyncRequest,
@@ -24,6 +27,7 @@ from gateway.generation.requests import as_json, contract_request
 from gateway.library.store import Kind
 from gateway.state import GatewayState
 
+M = TypeVar("M", bound=BaseModel)
 PROJECT_PARAM = "project_id"
 TITLE_CHARS = 80
 # Each kind's one stage, as the job shows it.
@@ -46,18 +50,30 @@ async def run_stage(state: GatewayState, doc: Doc) -> Doc:
     # The project a job was asked for is only named on it, never written.
     params = {k: v for k, v in doc["_params"].items() if k != PROJECT_PARAM}
     if stage == "voice":
-        return await _voice(state, params, owner)
+        return await _voice(state, doc, params, owner)
     if stage == "music":
-        return await _music(state, params, owner)
+        return await _music(state, doc, params, owner)
     if stage == "image":
-        return await _image(state, params, owner)
+        return await _image(state, doc, params, owner)
     if stage == "lip_sync":
-        return await _lip_sync(state, params, owner)
+        return await _lip_sync(state, doc, params, owner)
     raise ApiError(500, f"Unknown stage {stage!r}")
 
 
+async def _once(
+    state: GatewayState, doc: Doc, model: type[M], call: Callable[[], Awaitable[M]]
+) -> M:
+    """The service's answer for this job, asked for once: a job run again after its worker
+    died reuses the answer it recorded, so its file is kept once (one library entry)."""
+    if (made := doc.get("_made")) is not None:
+        return model.model_validate(made)
+    answer = await call()
+    await state.jobs.set(doc["_id"], _made=answer.model_dump(mode="json"))
+    return answer
+
+
 async def _in_library(state: GatewayState, kind: Kind, owner: str, key: str, **fields: Any) -> str:
-    """The library entry of a result's file: a redelivered job finds the one it added."""
+    """The library entry of a result's file; a job run again finds the one it added."""
     found = await state.library.entries.find_one({"key": key, "owner": owner}, {"_id": 1})
     if found is not None:
         return str(found["_id"])
@@ -76,10 +92,15 @@ async def _in_library(state: GatewayState, kind: Kind, owner: str, key: str, **f
     return str(entry["_id"])
 
 
-async def _voice(state: GatewayState, params: Doc, owner: str) -> Doc:
+async def _voice(state: GatewayState, doc: Doc, params: Doc, owner: str) -> Doc:
     request = contract_request(GenerateRequest, params)
-    answer = await state.services.audio.call(
-        "POST", "/generate", GenerateResponse, json=as_json(request)
+    answer = await _once(
+        state,
+        doc,
+        GenerateResponse,
+        lambda: state.services.audio.call(
+            "POST", "/generate", GenerateResponse, json=as_json(request)
+        ),
     )
     await state.media_owners.record([answer.audio_key, answer.words_key], owner, None)
     library_id = await _in_library(
@@ -108,10 +129,15 @@ async def _voice(state: GatewayState, params: Doc, owner: str) -> Doc:
     }
 
 
-async def _music(state: GatewayState, params: Doc, owner: str) -> Doc:
+async def _music(state: GatewayState, doc: Doc, params: Doc, owner: str) -> Doc:
     request = contract_request(MusicGenerateRequest, params)
-    answer = await state.services.video.call(
-        "POST", "/music/generate", MusicGenerateResponse, json=as_json(request)
+    answer = await _once(
+        state,
+        doc,
+        MusicGenerateResponse,
+        lambda: state.services.video.call(
+            "POST", "/music/generate", MusicGenerateResponse, json=as_json(request)
+        ),
     )
     await state.media_owners.record([answer.audio_key], owner, None)
     library_id = await _in_library(
@@ -134,10 +160,15 @@ async def _music(state: GatewayState, params: Doc, owner: str) -> Doc:
     }
 
 
-async def _image(state: GatewayState, params: Doc, owner: str) -> Doc:
+async def _image(state: GatewayState, doc: Doc, params: Doc, owner: str) -> Doc:
     request = contract_request(GenerateImageRequest, params)
-    answer = await state.services.image.call(
-        "POST", "/generate", GeneratedImage, json=as_json(request)
+    answer = await _once(
+        state,
+        doc,
+        GeneratedImage,
+        lambda: state.services.image.call(
+            "POST", "/generate", GeneratedImage, json=as_json(request)
+        ),
     )
     await state.media_owners.record([answer.key], owner, None)
     library_id = await _in_library(
@@ -169,10 +200,15 @@ async def _image(state: GatewayState, params: Doc, owner: str) -> Doc:
     }
 
 
-async def _lip_sync(state: GatewayState, params: Doc, owner: str) -> Doc:
+async def _lip_sync(state: GatewayState, doc: Doc, params: Doc, owner: str) -> Doc:
     request = contract_request(LipSyncRequest, params)
-    answer = await state.services.video.call(
-        "POST", "/lip-sync", LipSyncResponse, json=as_json(request)
+    answer = await _once(
+        state,
+        doc,
+        LipSyncResponse,
+        lambda: state.services.video.call(
+            "POST", "/lip-sync", LipSyncResponse, json=as_json(request)
+        ),
     )
     await state.media_owners.record([answer.video_key], owner, None)
     library_id = await _in_library(

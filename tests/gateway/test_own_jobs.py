@@ -82,3 +82,28 @@ async def test_a_music_job_whose_service_is_down_waits_instead_of_failing(
     doc = await state.jobs.doc(job_id)
     assert (doc["status"], doc["attempts"]) == ("queued", 0)
     assert doc["stage"].startswith("waiting: ")
+
+
+async def test_a_job_run_again_keeps_the_file_its_first_run_made(gateway: Gateway) -> None:
+    # Its first run got the service's answer and died before the end: the answer was kept.
+    state = state_of(gateway)
+    job_id = await queue_music(gateway)
+    key = "music/first-run/track.mp3"
+    await state.storage.put_bytes(key, b"ID3 first run", "audio/mpeg")
+    made = {
+        "audio_key": key,
+        "duration": 5.0,
+        "mood": "soft",
+        "genre": None,
+        "provider": "synth",
+        "synthesised": True,
+        "description": "Synthesised offline",
+    }
+    await state.jobs.set(job_id, _made=made)
+    # The video service is unreachable: only the kept answer can finish the job.
+    assert (await run_job(state, job_id, "w:2")).wait is None
+    status = (await gateway.http.get(f"/api/v1/ai/jobs/{job_id}/status")).json()
+    assert status["status"] == "completed", status
+    assert status["result"]["audio_key"] == key
+    entries = await state.library.entries.count_documents({"key": key})
+    assert entries == 1
