@@ -1,5 +1,5 @@
 """Uploads and the editor's libraries: the video service's ingest contract (the gateway stages an
-upload in storage, the service decides what it is) and the gateway's library answers (seed 002).
+upload in storage, the service decides what it is) and the gateway's library answers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ class IngestedFile(BaseModel):
     duration: float | None = None
     frames: int | None = None
     thumbnail_key: str | None = None
-    thumbnail_bytes: int = 0
+    # Audio: `{"duration", "peaks": [0..1, ...]}` as JSON, for the editor to draw.
+    waveform_key: str | None = None
+    # What the thumbnail and waveform add to `size_bytes`.
+    extra_bytes: int = 0
 
 
 class MusicPreview(BaseModel):
@@ -44,6 +47,7 @@ class MusicPreview(BaseModel):
 
     mood: str
     key: str
+    waveform_key: str
     duration: float
     size_bytes: int
 
@@ -136,3 +140,8 @@ class FavoriteAnswer(BaseModel):
     success: bool = True
     message: str = "Audio favorite status updated"
     is_favorite: bool
+
+
+class LibraryDeleted(BaseModel):
+    success: bool = True
+    message: str

@@ -1,4 +1,4 @@
-"""The editor's libraries (seed 002 §3 and §6): uploads, listings with filters, favorites."""
+"""The editor's libraries: uploads, listings with filters, favorites."""
 
 from __future__ import annotations
 
@@ -6,21 +6,28 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from contracts.errors import ApiError
 from contracts.library import (
     AudioPage,
     AudioUploaded,
     FavoriteAnswer,
     FavoriteRequest,
+    LibraryDeleted,
     MediaPage,
     MediaUploaded,
 )
 from gateway.auth.principal import CurrentPrincipal
-from gateway.auth.roles import PROJECTS_ANY
 from gateway.deps import State
+from gateway.library.listing import (
+    AudioTypeFilter,
+    MediaTypeFilter,
+    list_audio,
+    list_media,
+    set_favorite,
+)
 from gateway.library.multipart import MAX_FIELD_BYTES, MAX_PARTS
-from gateway.library.shown import audio_item, media_item, pagination
-from gateway.library.store import Filters, Source
+from gateway.library.removal import remove_entry
+from gateway.library.shown import audio_uploaded, media_uploaded
+from gateway.library.store import Source
 from gateway.library.uploads import upload
 from gateway.settings import GatewaySettings
 
@@ -64,28 +71,15 @@ def _form(description: str) -> dict[str, Any]:
 async def media_library(
     state: State,
     principal: CurrentPrincipal,
-    type: Literal["all", "image", "video", "gif"] = "all",
-    source: Literal["stock", "ai", "uploaded"] | None = None,
+    type: MediaTypeFilter = "all",
+    source: Source | None = None,
     category: Text = None,
     search: Text = None,
     page: Page = 1,
     limit: Limit = 20,
 ) -> Any:
-    await state.stock.ensure("media")
-    filters = Filters(
-        "media",
-        principal.user_id,
-        sources=(source,) if source else None,
-        media_type=None if type == "all" else type,
-        category=category,
-        search=search,
-    )
-    found = await state.library.list(filters, (page - 1) * limit, limit)
-    media = [media_item(doc, state.urls) for doc in found.items]
-    return {
-        "success": True,
-        "data": {"media": media, "pagination": pagination(page, limit, found.total)},
-    }
+    return await list_media(state, principal, media_type=type, source=source,
+                            category=category, search=search, page=page, limit=limit)  # fmt: skip
 
 
 @router.post(
@@ -96,45 +90,23 @@ async def media_library(
     openapi_extra=_form("a category name"),
 )
 async def media_upload(request: Request, state: State, principal: CurrentPrincipal) -> Any:
-    doc = await upload(request, state, principal, "media")
-    return {"success": True, "message": "Media uploaded successfully",
-            "data": {"media": media_item(doc, state.urls)}}  # fmt: skip
+    return media_uploaded(await upload(request, state, principal, "media"), state.urls)
 
 
 @router.get("/audio/library", response_model=AudioPage)
 async def audio_library(
     state: State,
     principal: CurrentPrincipal,
-    type: Literal["stock", "my", "favorites"] | None = None,
-    source: Literal["stock", "uploaded", "ai"] | None = None,
+    type: AudioTypeFilter | None = None,
+    source: Source | None = None,
     category: Literal["music", "sound_effects"] | None = None,
     mood: Text = None,
     search: Text = None,
     page: Page = 1,
     limit: Limit = 20,
 ) -> Any:
-    await state.stock.ensure("audio")
-    sources: tuple[Source, ...] | None = (source,) if source else None
-    if type == "stock":
-        sources = ("stock",) if source in (None, "stock") else ()
-    elif type == "my":
-        mine: tuple[Source, ...] = ("uploaded", "ai")
-        sources = tuple(s for s in mine if source in (None, s))
-    filters = Filters(
-        "audio",
-        principal.user_id,
-        sources=sources,
-        category=category,
-        tag=mood,
-        search=search,
-        favorites_only=type == "favorites",
-    )
-    found = await state.library.list(filters, (page - 1) * limit, limit)
-    audio = [audio_item(doc, state.urls, doc["_id"] in found.favorites) for doc in found.items]
-    return {
-        "success": True,
-        "data": {"audio": audio, "pagination": pagination(page, limit, found.total)},
-    }
+    return await list_audio(state, principal, kind=type, source=source, category=category,
+                            mood=mood, search=search, page=page, limit=limit)  # fmt: skip
 
 
 @router.post(
@@ -145,19 +117,26 @@ async def audio_library(
     openapi_extra=_form("music or sound_effects (default music)"),
 )
 async def audio_upload(request: Request, state: State, principal: CurrentPrincipal) -> Any:
-    doc = await upload(request, state, principal, "audio")
-    return {"success": True, "message": "Audio uploaded successfully",
-            "data": {"audio": audio_item(doc, state.urls, False)}}  # fmt: skip
+    return audio_uploaded(await upload(request, state, principal, "audio"), state.urls)
 
 
 @router.post("/audio/{audio_id}/favorite", response_model=FavoriteAnswer)
 async def audio_favorite(
     audio_id: str, body: FavoriteRequest, state: State, principal: CurrentPrincipal
 ) -> FavoriteAnswer:
-    entry = await state.library.get(
-        audio_id, "audio", principal.user_id, principal.can(PROJECTS_ANY)
-    )
-    if entry is None:
-        raise ApiError(404, f"Audio not found: {audio_id}")
-    await state.library.set_favorite(principal.user_id, audio_id, body.is_favorite)
+    await set_favorite(state, principal, audio_id, body.is_favorite)
     return FavoriteAnswer(is_favorite=body.is_favorite)
+
+
+@router.delete("/media/{media_id}", response_model=LibraryDeleted)
+async def delete_media(media_id: str, state: State, principal: CurrentPrincipal) -> LibraryDeleted:
+    """One's own upload or AI result; its files stay while a project uses them."""
+    await remove_entry(state, principal, "media", media_id)
+    return LibraryDeleted(message="Media deleted")
+
+
+@router.delete("/audio/{audio_id}", response_model=LibraryDeleted)
+async def delete_audio(audio_id: str, state: State, principal: CurrentPrincipal) -> LibraryDeleted:
+    """One's own upload or AI result; its files stay while a project uses them."""
+    await remove_entry(state, principal, "audio", audio_id)
+    return LibraryDeleted(message="Audio deleted")

@@ -1,4 +1,4 @@
-"""Library entries as the editor receives them (seed 002's shapes), with absolute media URLs,
+"""Library entries as the editor receives them, with absolute media URLs,
 signed where the gateway signs media URLs (auth required), as a private project's are."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def audio_item(doc: Doc, urls: MediaUrls, favorite: bool) -> dict[str, Any]:
         "category": doc.get("category"),
         "tags": doc.get("tags", []),
         "url": urls.url(doc["key"]),
-        "waveform_url": None,
+        "waveform_url": _url(urls, doc.get("waveform_key")),
         "thumbnail_url": _url(urls, doc.get("thumbnail_key")),
         "is_premium": bool(doc.get("is_premium")),
         "is_favorite": favorite,
@@ -59,3 +59,13 @@ def pagination(page: int, limit: int, total: int) -> Pagination:
         total_items=total,
         items_per_page=limit,
     )
+
+
+def media_uploaded(doc: Doc, urls: MediaUrls) -> dict[str, Any]:
+    return {"success": True, "message": "Media uploaded successfully",
+            "data": {"media": media_item(doc, urls)}}  # fmt: skip
+
+
+def audio_uploaded(doc: Doc, urls: MediaUrls) -> dict[str, Any]:
+    return {"success": True, "message": "Audio uploaded successfully",
+            "data": {"audio": audio_item(doc, urls, favorite=False)}}  # fmt: skip

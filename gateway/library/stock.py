@@ -45,9 +45,13 @@ class StockShelf:
         self.retry_seconds = retry_seconds
         self.locks = {"media": asyncio.Lock(), "audio": asyncio.Lock()}
         self.failed_at: dict[str, float] = {}
+        # Kinds whose stock is all there: listings then skip the check.
+        self.complete: set[str] = set()
 
     async def ensure(self, kind: Kind) -> None:
         """Render the stock entries of `kind` still missing; a failure is logged, not raised."""
+        if kind in self.complete:
+            return
         if time.monotonic() - self.failed_at.get(kind, -1e9) < self.retry_seconds:
             return
         async with self.locks[kind]:
@@ -57,6 +61,7 @@ class StockShelf:
                     await self._music(have)
                 else:
                     await self._art(have)
+                self.complete.add(kind)
             except ApiError as exc:
                 self.failed_at[kind] = time.monotonic()
                 log.warning("stock %s entries not rendered: %s", kind, exc.detail)
@@ -80,6 +85,7 @@ class StockShelf:
                 category="music",
                 tags=[mood.id, "loop", *mood.description.lower().strip(".").split(", ")[:1]],
                 duration=preview.duration,
+                waveform_key=preview.waveform_key,
                 stock_id=stock_id,
             )
 

@@ -20,7 +20,7 @@ from gateway.clock import now_iso
 from gateway.db import Database, Doc
 
 Kind = Literal["media", "audio"]
-# The seed's media `source` values; an audio entry's source is stock, uploaded or ai too.
+# Where an entry came from: the media library's `source` values, used for audio entries too.
 Source = Literal["stock", "uploaded", "ai"]
 MediaType = Literal["image", "video", "gif"]
 STOCK = "_stock"
@@ -91,6 +91,7 @@ class LibraryStore:
         height: int | None = None,
         duration: float | None = None,
         thumbnail_key: str | None = None,
+        waveform_key: str | None = None,
         artist: str | None = None,
         ai_prompt: str | None = None,
         is_premium: bool = False,
@@ -115,6 +116,7 @@ class LibraryStore:
             "tags_lc": [t.lower() for t in tags],
             "key": key,
             "thumbnail_key": thumbnail_key,
+            "waveform_key": waveform_key,
             "content_type": content_type,
             "size_bytes": size_bytes,
             "width": width,
@@ -144,6 +146,13 @@ class LibraryStore:
         if not any_owner:
             query["owner"] = {"$in": [STOCK, user_id]}
         return await self.entries.find_one(query)
+
+    async def remove(self, entry_id: str) -> Doc | None:
+        """Delete one entry (and everyone's favorite of it); the entry as it was, or None."""
+        doc = await self.entries.find_one_and_delete({"_id": entry_id})
+        if doc is not None:
+            await self.favorites.delete_many({"entry": entry_id})
+        return doc
 
     async def stock_ids(self, kind: Kind) -> set[str]:
         cursor = self.entries.find({"kind": kind, "owner": STOCK}, {"stock_id": 1})

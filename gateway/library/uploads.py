@@ -39,7 +39,14 @@ def quota_of(state: GatewayState, principal: Principal) -> int:
 def _fields(upload: Upload, kind: IngestKind) -> tuple[str, str | None, list[str]]:
     """Title, category and tags from the form, checked before anything is stored."""
     fields = upload.fields
-    title = fields.get("title", "").strip() or PurePath(upload.filename or "").stem or "Untitled"
+    for name, value in fields.items():
+        if "\0" in value:
+            raise ApiError(422, f"{name}: must not contain NUL characters")
+    title = (
+        fields.get("title", "").strip()
+        or PurePath(upload.filename or "").stem.replace("\0", "")
+        or "Untitled"
+    )
     if len(title) > MAX_TITLE:
         raise ApiError(422, f"title: at most {MAX_TITLE} characters")
     category = fields.get("category", "").strip() or None
@@ -96,8 +103,8 @@ async def upload(
                 f"the {principal.tier} plan)",
             ) from None  # fmt: skip
         raise ApiError(413, f"file: larger than the limit of {limit} bytes") from None
-    keys = [k for k in (ingested.key, ingested.thumbnail_key) if k]
-    size = ingested.size_bytes + ingested.thumbnail_bytes
+    keys = [k for k in (ingested.key, ingested.thumbnail_key, ingested.waveform_key) if k]
+    size = ingested.size_bytes + ingested.extra_bytes
     if not await state.library.reserve(principal.user_id, size, quota):
         await _discard(state, keys)
         raise ApiError(
@@ -120,6 +127,7 @@ async def upload(
             height=ingested.height,
             duration=ingested.duration,
             thumbnail_key=ingested.thumbnail_key,
+            waveform_key=ingested.waveform_key,
         )
     except BaseException:
         await state.library.release(principal.user_id, size)

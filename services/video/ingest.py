@@ -14,10 +14,12 @@ read, and transcoding a clip would cost more than the upload itself).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import shutil
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from contracts.library import IngestedFile, IngestedType, IngestKind, IngestRequ
 from contracts.media_keys import validate_field_key
 from runtime.storage import Storage
 from services.video.settings import VideoSettings
+from services.video.waveform import waveform_json
 
 IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 THUMB_SIZE = (320, 320)
@@ -49,6 +52,7 @@ class Limits:
     max_bytes: int
     max_pixels: int
     max_gif_frames: int
+    max_gif_pixels: int
     max_side: int
     max_video_seconds: float
     max_audio_seconds: float
@@ -60,6 +64,7 @@ class Limits:
             s.video_ingest_max_bytes,
             s.video_ingest_max_image_pixels,
             s.video_ingest_max_gif_frames,
+            s.video_ingest_max_gif_pixels,
             s.video_ingest_max_side,
             s.video_ingest_max_video_seconds,
             s.video_ingest_max_audio_seconds,
@@ -78,6 +83,7 @@ class Result:
     duration: float | None = None
     frames: int | None = None
     thumbnail: Path | None = None
+    waveform: Path | None = None
 
 
 def _hint(kind: IngestKind) -> str:
@@ -166,6 +172,12 @@ def _gif(image: Image.Image, frames: int, work: Path, limits: Limits) -> Result:
         raise ApiError(
             413, f"file: the GIF has {frames} frames; the limit is {limits.max_gif_frames}"
         )
+    # Every frame is held decoded while the GIF is written again.
+    if frames * image.width * image.height > limits.max_gif_pixels:
+        raise ApiError(
+            413, f"file: the GIF has {frames} frames of {image.width}x{image.height}; the "
+            f"limit is {limits.max_gif_pixels} pixels over all frames",
+        )  # fmt: skip
     copies, durations = [], []
     for frame in ImageSequence.Iterator(image):
         copies.append(frame.convert("RGBA"))
@@ -198,7 +210,7 @@ def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
         streams = [s for s in container.streams if s.type in ("audio", "video")]
         videos = [s for s in streams if isinstance(s, av.VideoStream) and not _is_cover_art(s)]
         audios = [s for s in streams if s.type == "audio"]
-        if kind == "media" and fmt in formats and not videos and audios:
+        if kind == "media" and fmt in AUDIO_FORMATS and not videos and audios:
             raise ApiError(415, "file: this is audio; upload it to /api/v1/audio/upload")
         if kind == "audio" and videos:
             raise ApiError(415, "file: this is a video; upload it to /api/v1/media/upload")
@@ -230,8 +242,12 @@ def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
         content_type = "audio/webm"
     out = work / f"{'video' if kind == 'media' else 'audio'}.{ext}"
     shutil.copyfile(src, out)
+    waveform = None
+    if kind == "audio":
+        waveform = work / "waveform.json"
+        waveform.write_bytes(waveform_json(src, duration))
     return Result("video" if kind == "media" else "audio", ext, content_type, out, width,
-                  height, round(duration, 3), thumbnail=thumbnail)  # fmt: skip
+                  height, round(duration, 3), thumbnail=thumbnail, waveform=waveform)  # fmt: skip
 
 
 def _demux_to_end(container: av.container.InputContainer, video: av.VideoStream | None,
@@ -255,10 +271,11 @@ def _demux_to_end(container: av.container.InputContainer, video: av.VideoStream 
     except (av.FFmpegError, ValueError) as exc:
         raise ApiError(422, f"file: the file is damaged or truncated ({exc})") from None
     for stream in container.streams:
-        if stream.type in ("audio", "video") and 0 < counted.get(stream.index, 0) < stream.frames:
+        present = counted.get(stream.index, 0)
+        if stream.type in ("audio", "video") and present < stream.frames:
             raise ApiError(
-                422, f"file: the file is truncated ({counted[stream.index]} of {stream.frames} "
-                f"{stream.type} packets present)",
+                422, f"file: the file is truncated ({present} of {stream.frames} {stream.type} "
+                "packets present)",
             )  # fmt: skip
     if video is not None and thumbnail is None:
         raise ApiError(422, "file: the video has no picture that can be decoded")
@@ -275,6 +292,18 @@ def inspect(src: Path, work: Path, req: IngestRequest, limits: Limits) -> Result
         result = _av(src, work, req.kind, limits)
     _check_claims(result.type, req)
     return result
+
+
+@contextlib.asynccontextmanager
+async def scratch(parent: Path | None, prefix: str) -> AsyncIterator[Path]:
+    """A temporary folder (under `parent`, made if missing), removed afterwards."""
+    if parent is not None:
+        await asyncio.to_thread(parent.mkdir, parents=True, exist_ok=True)
+    work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=prefix, dir=parent))
+    try:
+        yield work
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)
 
 
 class Ingester:
@@ -303,25 +332,24 @@ class Ingester:
             )
         if found.size == 0:
             raise ApiError(422, "file: the file is empty")
-        if self.temp_dir is not None:
-            await asyncio.to_thread(self.temp_dir.mkdir, parents=True, exist_ok=True)
-        work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="ingest-", dir=self.temp_dir))
-        try:
+        async with scratch(self.temp_dir, "ingest-") as work:
             src = work / "upload"
             await self.storage.download(staged, src)
             result = await asyncio.to_thread(inspect, src, work, req, self.limits)
             return await self._store(result)
-        finally:
-            await asyncio.to_thread(shutil.rmtree, work, True)
 
     async def _store(self, result: Result) -> IngestedFile:
         prefix = f"uploads/{uuid.uuid4().hex}"
         key = f"{prefix}/{result.type}.{result.ext}"
-        thumb_key = f"{prefix}/thumb.jpg" if result.thumbnail else None
+        extras = {
+            f"{prefix}/thumb.jpg": result.thumbnail,
+            f"{prefix}/waveform.json": result.waveform,
+        }
         async with self.storage.staging(prefix):
             await self.storage.put_file(key, result.path, result.content_type)
-            if result.thumbnail is not None and thumb_key is not None:
-                await self.storage.put_file(thumb_key, result.thumbnail, "image/jpeg")
+            for extra_key, path in extras.items():
+                if path is not None:
+                    await self.storage.put_file(extra_key, path)
         return IngestedFile(
             key=key,
             type=result.type,
@@ -331,6 +359,7 @@ class Ingester:
             height=result.height,
             duration=result.duration,
             frames=result.frames,
-            thumbnail_key=thumb_key,
-            thumbnail_bytes=result.thumbnail.stat().st_size if result.thumbnail else 0,
+            thumbnail_key=f"{prefix}/thumb.jpg" if result.thumbnail else None,
+            waveform_key=f"{prefix}/waveform.json" if result.waveform else None,
+            extra_bytes=sum(p.stat().st_size for p in extras.values() if p is not None),
         )

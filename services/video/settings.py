@@ -56,6 +56,7 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     video_ingest_max_bytes: int = Field(default=500_000_000, gt=0)
     video_ingest_max_image_pixels: int = Field(default=50_000_000, gt=0)
     video_ingest_max_gif_frames: int = Field(default=500, ge=1)
+    video_ingest_max_gif_pixels: int = Field(default=40_000_000, gt=0)
     video_ingest_max_side: int = Field(default=4096, ge=16)
     video_ingest_max_video_seconds: float = Field(default=600.0, gt=0)
     video_ingest_max_audio_seconds: float = Field(default=1800.0, gt=0)
