@@ -108,3 +108,19 @@ class SubtitlesResponse(BaseModel):
     ass_key: str
     cue_count: int
     duration: float  # end of the last cue, seconds
+
+
+class SamplesRequest(BaseModel):
+    """`POST /voices/samples`: the voices to have a sample of (all when unfiltered)."""
+
+    language: Language | None = None
+    gender: Gender | None = None
+
+
+class VoiceSample(Voice):
+    # A short MP3 of the voice reading the language's sample sentence.
+    sample_key: str
+
+
+class SamplesResponse(BaseModel):
+    voices: list[VoiceSample]

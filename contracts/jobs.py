@@ -16,7 +16,17 @@ from contracts.script import Keywords, ScriptStyle
 from contracts.text import Text
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-JobKind = Literal["render", "subtitles", "pipeline"]
+# The user's own AI jobs (audio, music, lip-sync, an image): no project, the result on the job.
+AiJobKind = Literal["audio_generation", "music_generation", "lip_sync", "image_generation"]
+JobKind = Literal[
+    "render",
+    "subtitles",
+    "pipeline",
+    "audio_generation",
+    "music_generation",
+    "lip_sync",
+    "image_generation",
+]
 TERMINAL: tuple[JobStatus, ...] = ("done", "failed", "cancelled")
 # A pipeline's stages, in order; a render job has only the last.
 PIPELINE_STAGES = ("script", "audio", "images", "render")
@@ -27,7 +37,8 @@ MAX_TARGET_SECONDS = 600
 
 class Job(BaseModel):
     id: str
-    project_id: str
+    # None for the user's own AI jobs, which hold no project.
+    project_id: str | None
     kind: JobKind
     status: JobStatus
     # The step under way: a pipeline stage, or the video service's own (fetching, encoding...).

@@ -11,6 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from gateway import health, media
+from gateway.ai import avatars, media_ai, voices
+from gateway.ai import routes as ai_routes
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
@@ -93,6 +95,10 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     for generation in (script, audio, images, video):
         app.include_router(generation.router)
     app.include_router(job_routes.router)
+    app.include_router(ai_routes.router)
+    app.include_router(media_ai.router)
+    app.include_router(voices.router)
+    app.include_router(avatars.router)
     app.include_router(auth_routes.router)
     app.include_router(projects_v1.router)
     app.include_router(editor_routes.router)

@@ -40,6 +40,8 @@ class JobEvents:
             names = ["job:progress"]
             if job.kind in VIDEO_KINDS:
                 names.append("video:regeneration:progress")
+        if job.project_id is None:
+            return  # a user's own AI job has no room to tell: its owner follows it over HTTP
         payload = job.model_dump(mode="json")
         try:
             for name in names:

@@ -1,6 +1,6 @@
 """Jobs over HTTP: seed 003's topic-to-video pipeline (one job, or up to 100 at once), retry from
 the failed stage, listing, following (JSON, or Server-Sent Events) and cancelling; the guide's
-`/jobs/{id}` and seed 001's `/api/v1/ai/*` names are aliases of the same handlers."""
+`/jobs/{id}` is an alias of the same handler; seed 001's status shape is gateway/ai/status.py."""
 
 from __future__ import annotations
 
@@ -49,7 +49,6 @@ MAX_SCENES = 12
 
 @router.get("/jobs/{job_id}", response_model=Job)
 @router.get("/api/v1/jobs/{job_id}", response_model=Job)
-@router.get("/api/v1/ai/jobs/{job_id}/status", response_model=Job)
 async def get_job(job_id: str, state: State) -> Job:
     return await service.shown(state, await service.readable_job(state, job_id))
 

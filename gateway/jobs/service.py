@@ -19,7 +19,8 @@ from redis.exceptions import RedisError
 
 from contracts.errors import ApiError
 from contracts.jobs import TERMINAL, Job, JobKind
-from gateway.auth.principal import Principal
+from gateway.auth.principal import Principal, request_principal
+from gateway.auth.roles import PROJECTS_ANY
 from gateway.db import Doc
 from gateway.jobs.queue import TIER_PRIORITY
 from gateway.jobs.store import JobNotFound, to_job
@@ -90,6 +91,35 @@ async def submit(
     return await shown(state, await jobs.doc(job_id))
 
 
+async def submit_own(
+    state: GatewayState, *, kind: JobKind, stage: str, params: Doc, principal: Principal
+) -> Job:
+    """A user's own AI job: no project to take, so nothing to undo but the job itself."""
+    jobs = state.jobs
+    job_id = jobs.new_id()
+    priority = priority_of(principal)
+    await jobs.create(
+        job_id,
+        None,
+        kind,
+        owner=principal.user_id,
+        stages=[stage],
+        params=params,
+        queue=state.queue.jobs_queue,
+        priority=priority,
+    )
+    try:
+        task_id = await state.queue.run_job(job_id, priority)
+    except (RedisError, OSError) as exc:
+        log.warning("could not queue job %s: %s", job_id, exc)
+        await jobs.collection.delete_one({"_id": job_id})
+        raise ApiError(
+            503, "The job queue is unavailable; try again shortly", headers={"Retry-After": "5"}
+        ) from None
+    await jobs.set(job_id, task_id=task_id)
+    return await shown(state, await jobs.doc(job_id))
+
+
 async def _busy(state: GatewayState, busy: ProjectBusy) -> ApiError:
     """409 naming the job that holds the project (or, if that job is gone, free it first)."""
     try:
@@ -137,6 +167,13 @@ def estimated_completion(job: Job, mean: float | None) -> str | None:
 async def readable_job(state: GatewayState, job_id: str) -> Doc:
     """A job as visible as its project: someone else's answers 404, as a missing one does."""
     doc = await state.jobs.doc(job_id)
+    if doc["project_id"] is None:
+        principal = request_principal()
+        if principal is not None and not (
+            principal.user_id == doc["_owner"] or principal.can(PROJECTS_ANY)
+        ):
+            raise JobNotFound(job_id)
+        return doc
     try:
         await readable_project(doc["project_id"], state.projects)
     except ApiError as exc:
@@ -197,7 +234,8 @@ async def cancel(state: GatewayState, job_id: str, principal: Principal) -> Job:
     # service too stops it even if that worker is stuck.
     with contextlib.suppress(ApiError):
         await state.services.video.request("DELETE", f"/renders/{job_id}-{doc['attempts']}")
-    await state.projects.release(doc["project_id"], job_id, apply)
+    if doc["project_id"] is not None:
+        await state.projects.release(doc["project_id"], job_id, apply)
     job = to_job(ended)
     await state.events.publish(job)
     return job

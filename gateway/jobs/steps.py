@@ -31,6 +31,7 @@ from gateway.generation.audio import generate_audio
 from gateway.generation.images import image_options
 from gateway.generation.requests import as_json, contract_request
 from gateway.generation.script import generate_script
+from gateway.jobs import ai
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
@@ -120,6 +121,8 @@ async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
 
 
 async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
+    if doc["project_id"] is None:
+        return await _own_stage(state, doc, lease)
     job_id, stages = doc["_id"], doc["stages"]
     try:
         ref = await _ref(state, doc)
@@ -166,6 +169,22 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
         **took,
     )
     await state.queue.run_job(job_id, doc["_priority"])
+    return Outcome()
+
+
+async def _own_stage(state: GatewayState, doc: Doc, lease: str) -> Outcome:
+    """A user's own AI job (gateway/jobs/ai.py): one stage, its result on the job alone."""
+    job_id, stage = doc["_id"], doc["_next"]
+    begun = time.time()
+    await state.jobs.report(job_id, lease, stage=stage, percent=0.0)
+    await publish(state, job_id)
+    try:
+        result = await ai.run_stage(state, doc)
+    except ApiError as exc:
+        return await _failed_or_wait(state, doc, lease, stage, exc)
+    took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
+    await state.jobs.report(job_id, lease, _next="done", _waited=0.0, **took)
+    await end_done(state, doc, lease, result)
     return Outcome()
 
 
@@ -390,7 +409,8 @@ async def end_done(state: GatewayState, doc: Doc, lease: str | None, changes: Do
 
     if await _final(finish) is None:
         return  # cancelled meanwhile: the project keeps what the cancel gave it
-    await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
+    if doc["project_id"] is not None:
+        await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
 
 
@@ -417,5 +437,6 @@ async def end_failed(
         return
     if exc.detail != INTERNAL_ERROR:  # that one was logged with its traceback
         log.warning("job %s failed at %s: %s", job_id, stage, exc.detail)
-    await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
+    if doc["project_id"] is not None:
+        await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)

@@ -6,7 +6,8 @@ worker starts from), `_lease` and `_hb` (which task execution holds the job, and
 reported: a lease older than `job_lease` is taken over, so a job survives the death of any
 worker), `_not_before` (a scheduled start), `_images` (per-image results of a fan-out) and
 `_error` (the status and detail of a failure, so a waiting caller gets the same answer the
-service gave).
+service gave) and `_made` (a user's own AI job's service answer, so a job run again keeps
+one file).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class JobStore:
     async def create(
         self,
         job_id: str,
-        project_id: str,
+        project_id: str | None,
         kind: JobKind,
         *,
         owner: str | None,

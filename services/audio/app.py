@@ -11,6 +11,8 @@ from contracts.audio import (
     Gender,
     GenerateRequest,
     GenerateResponse,
+    SamplesRequest,
+    SamplesResponse,
     SubtitlesRequest,
     SubtitlesResponse,
     VoicesResponse,
@@ -21,6 +23,7 @@ from runtime.logs import configure_logging
 from runtime.storage import build_storage
 from services.audio.narration import Narrator
 from services.audio.providers.factory import build_provider
+from services.audio.samples import VoiceSamples
 from services.audio.settings import AudioSettings
 from services.audio.subtitles import Subtitler
 
@@ -34,6 +37,7 @@ def build_app(settings: AudioSettings | None = None) -> FastAPI:
     storage = build_storage(settings)
     narrator = Narrator(tts, storage, settings.audio_max_concurrency)
     subtitler = Subtitler(storage)
+    samples = VoiceSamples(tts, storage, settings.audio_max_concurrency)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +70,11 @@ def build_app(settings: AudioSettings | None = None) -> FastAPI:
                 and (gender is None or v.gender == gender)
             ]
         )
+
+    @app.post("/voices/samples", response_model=SamplesResponse)
+    async def voice_samples(request: SamplesRequest) -> SamplesResponse:
+        """The voices with a short sample each, spoken on first request and kept."""
+        return await samples.samples(request)
 
     @app.post("/generate", response_model=GenerateResponse)
     async def generate(request: GenerateRequest) -> GenerateResponse:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+from contracts.avatars import AvatarsResponse
 from contracts.image import (
     GenerateBatchRequest,
     GenerateBatchResponse,
@@ -16,6 +17,7 @@ from contracts.image import (
 from runtime.app import create_app
 from runtime.logs import configure_logging
 from runtime.storage import build_storage
+from services.image.avatars import AvatarShelf
 from services.image.generate import ImageGenerator
 from services.image.picture import CONTENT_TYPES
 from services.image.providers import build_provider
@@ -32,6 +34,7 @@ def _generator(request: Request) -> ImageGenerator:
 def build_app(settings: ImageSettings | None = None) -> FastAPI:
     settings = settings or ImageSettings()
     configure_logging("image", settings.log_level)
+    shelf = AvatarShelf(build_storage(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +68,11 @@ def build_app(settings: ImageSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         health_details=health,
     )
+
+    @app.post("/avatars", response_model=AvatarsResponse)
+    async def avatars() -> AvatarsResponse:
+        """The presenter avatars and their poses' keys, drawn and stored on first call."""
+        return await shelf.avatars()
 
     @app.post("/generate", response_model=GeneratedImage)
     async def generate(body: GenerateImageRequest, request: Request) -> GeneratedImage:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from contracts.ai_media import (
+    LipSyncRequest,
+    LipSyncResponse,
+    MusicGenerateRequest,
+    MusicGenerateResponse,
+)
 from contracts.errors import ApiError
 from contracts.health import Health
 from contracts.library import IngestedFile, IngestRequest, MusicPreview
@@ -39,6 +45,8 @@ from services.video.catalog import (
 )
 from services.video.ffmpeg import FFMPEG
 from services.video.ingest import Ingester
+from services.video.lipsync import LipSyncMaker, build_lipsync_provider
+from services.video.music_tracks import MusicMaker, build_music_provider
 from services.video.previews import music_preview
 from services.video.render import Renderer
 from services.video.scratch import remove_stale_workdirs
@@ -80,14 +88,27 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         settings.video_temp_dir, settings.video_render_timeout_seconds
     ):
         log.info("removed %d scratch folder(s) of renders that did not finish", removed)
-    renderer = Renderer(settings, build_storage(settings))
-    ingester = Ingester(settings, renderer.storage)
+    storage = build_storage(settings)
+    renderer = Renderer(settings, storage)
+    ingester = Ingester(settings, storage)
+    music_maker = MusicMaker(settings, storage, build_music_provider(settings))
+    lip_syncer = LipSyncMaker(settings, storage, build_lipsync_provider(settings, storage))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await music_maker.provider.aclose()
+            await lip_syncer.provider.aclose()
+
     app = create_app(
         name="video",
         version=VERSION,
         description="Renders narrated, subtitled MP4 videos from still images.",
         max_body_bytes=settings.max_body_bytes,
         service_tokens=settings.service_token_values(),
+        lifespan=lifespan,
     )
 
     @app.get("/health", response_model=Health)
@@ -119,6 +140,10 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     async def music() -> MusicResponse:
         return MusicResponse(moods=items(MUSIC_MOODS))
 
+    @app.post("/music/generate", response_model=MusicGenerateResponse)
+    async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
+        return await music_maker.generate(body)
+
     @app.post("/music/{mood}/preview", response_model=MusicPreview)
     async def preview(mood: str) -> MusicPreview:
         """The mood's loop as an MP3 in storage (rendered on the first call) and its key."""
@@ -130,6 +155,10 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         the staged key is always deleted. 415 not an accepted type, 413 over a limit, 422
         damaged or truncated: then nothing remains."""
         return await ingester.ingest(body)
+
+    @app.post("/lip-sync", response_model=LipSyncResponse)
+    async def lip_sync(body: LipSyncRequest, request: Request) -> LipSyncResponse:
+        return await _unless_client_leaves(request, lip_syncer.lip_sync(body))
 
     @app.post("/render", response_model=RenderResponse)
     async def render(body: RenderRequest, request: Request) -> RenderResponse:

@@ -65,3 +65,25 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     video_ingest_max_audio_seconds: float = Field(default=1800.0, gt=0)
     video_ingest_max_streams: int = Field(default=4, ge=1)
     video_ingest_concurrency: int = Field(default=2, ge=1, le=16)
+
+    # AI music (POST /music/generate): the offline synthesiser, or ElevenLabs Music.
+    video_music_provider: Literal["synth", "elevenlabs"] = "synth"
+    video_elevenlabs_api_key: str | None = Field(default=None, repr=False)
+    video_elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    video_music_timeout_seconds: float = Field(default=300.0, gt=0)
+    video_music_http_attempts: int = Field(default=2, ge=1, le=5)
+    video_music_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    video_music_max_bytes: int = Field(default=50_000_000, gt=0)
+    video_music_max_concurrency: int = Field(default=2, ge=1, le=16)
+
+    # Lip-sync (POST /lip-sync): the offline talking-avatar stand-in, or Sync (sync.so).
+    video_lipsync_provider: Literal["avatar", "sync"] = "avatar"
+    video_lipsync_timeout_seconds: float = Field(default=900.0, gt=0)
+    video_lipsync_max_concurrency: int = Field(default=1, ge=1, le=16)
+    video_sync_api_key: str | None = Field(default=None, repr=False)
+    video_sync_base_url: str = "https://api.sync.so"
+    video_sync_model: str = "lipsync-2"
+    video_sync_poll_seconds: float = Field(default=5.0, gt=0)
+    video_sync_http_timeout_seconds: float = Field(default=120.0, gt=0)
+    video_sync_http_attempts: int = Field(default=3, ge=1, le=5)
+    video_sync_max_backoff_seconds: float = Field(default=30.0, gt=0)
