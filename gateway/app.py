@@ -15,6 +15,7 @@ from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
 from gateway.clients import service_token
+from gateway.credits import routes as credit_routes
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
 from gateway.jobs import routes as job_routes
@@ -94,6 +95,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(projects_v1.router)
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
+    app.include_router(credit_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

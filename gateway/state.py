@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from gateway.clients import ServiceClient
+from gateway.credits.ledger import CreditLedger
+from gateway.credits.payments import Payments
 from gateway.db import Database
 from gateway.jobs.events import JobEvents
 from gateway.jobs.queue import JobQueue
@@ -41,6 +43,8 @@ class GatewayState:
     media_owners: MediaOwners
     queue: JobQueue
     events: JobEvents
+    credits: CreditLedger
+    payments: Payments
 
     @property
     def urls(self) -> MediaUrls:
@@ -81,6 +85,8 @@ async def open_state(
     await db.ensure_indexes()
     await jobs.ensure_indexes()
     await media_owners.ensure_indexes()
+    credits = CreditLedger(db)
+    await credits.ensure_indexes()
     return GatewayState(
         settings=settings,
         db=db,
@@ -91,6 +97,8 @@ async def open_state(
         media_owners=media_owners,
         queue=JobQueue(settings),
         events=JobEvents(settings),
+        credits=credits,
+        payments=Payments(settings, db, credits),
     )
 
 
