@@ -127,12 +127,16 @@ class Payments:
                 payload, signature, s.stripe_webhook_secret, s.stripe_webhook_tolerance_seconds
             )
         except stripe.SignatureVerificationError as exc:
-            raise ApiError(401, f"Invalid Stripe signature: {exc.user_message}") from None
+            reason = str(exc.user_message)
+            if "tolerance" in reason:
+                tolerance = s.stripe_webhook_tolerance_seconds
+                reason = f"the event was signed more than {tolerance} seconds ago"
+            raise ApiError(401, f"Invalid Stripe signature: {reason}") from None
         except ValueError:
             raise ApiError(400, "The body is not a Stripe event (invalid JSON)") from None
         if event.type not in PAID_EVENTS:
             return StripeWebhookAck(received=True, granted=False, message=f"Ignored {event.type}")
-        session: Doc = event.data.object
+        session: Doc = event.data.object.to_dict()
         if session.get("payment_status") != "paid":
             return StripeWebhookAck(
                 received=True, granted=False, message="The payment has not completed yet"
