@@ -54,3 +54,6 @@ async def test_plans_follow_the_settings(mongo_url: str, tmp_path: Path) -> None
             60,
             "30 videos/month",
         )
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    await client.drop_database(settings.mongodb_db)
+    await client.close()
