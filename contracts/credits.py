@@ -1,5 +1,4 @@
-"""Credits, top-ups, admin grants and the cost of a video (seed 001's credit service and seed
-003's `/videos/{id}/cost`)."""
+"""Credits, top-ups and admin grants (seed 001's credit service)."""
 
 from __future__ import annotations
 
@@ -62,21 +61,3 @@ class GrantResult(BaseModel):
     userId: str
     newBalance: int
     message: str
-
-
-class StepCost(BaseModel):
-    job_id: str
-    kind: str
-    stage: str
-    status: str
-    provider: str
-    units: float
-    unit: str
-    credits: int
-
-
-class VideoCost(BaseModel):
-    video_id: str
-    total_credits: int = Field(description="Credits charged: those of the jobs that were done")
-    refunded_credits: int = Field(description="Credits given back for failed or cancelled jobs")
-    steps: list[StepCost]
