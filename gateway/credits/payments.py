@@ -29,6 +29,11 @@ NETWORK_RETRIES = 2
 PRODUCT_NAME = "AI Video Studio credits"
 
 
+def not_configured(setting: str) -> ApiError:
+    # 404, not 503: nothing will start working by trying again until an operator sets it.
+    return ApiError(404, f"Payments are not configured on this server ({setting})")
+
+
 class Payments:
     def __init__(self, settings: GatewaySettings, db: Database, ledger: CreditLedger) -> None:
         self.settings = settings
@@ -39,7 +44,7 @@ class Payments:
     def client(self) -> stripe.StripeClient:
         s = self.settings
         if not s.stripe_api_key:
-            raise ApiError(503, "Payments are not configured on this server (STRIPE_API_KEY)")
+            raise not_configured("STRIPE_API_KEY")
         if self._client is None:
             self._client = stripe.StripeClient(
                 s.stripe_api_key,
@@ -117,9 +122,7 @@ class Payments:
     async def webhook(self, payload: bytes, signature: str | None) -> StripeWebhookAck:
         s = self.settings
         if not s.stripe_webhook_secret:
-            raise ApiError(
-                503, "Payments are not configured on this server (STRIPE_WEBHOOK_SECRET)"
-            )
+            raise not_configured("STRIPE_WEBHOOK_SECRET")
         if not signature:
             raise ApiError(401, "Missing Stripe-Signature header")
         try:

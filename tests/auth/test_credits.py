@@ -10,6 +10,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from gateway.jobs.sweep import sweep
 from gateway.state import GatewayState
 from tests.auth.conftest import AuthGateway, Factory
 
@@ -244,3 +245,52 @@ async def test_bad_grants_are_refused_and_grant_nothing(gw: AuthGateway) -> None
     assert (own.status_code, own.json()["detail"]) == (403, "Insufficient permissions")
     assert (await balance(gw, user.headers))["balance"] == 3
     assert await stored(gw, "credit_ledger", {"type": "grant", "amount": 5}) == 0
+
+
+async def test_a_writer_that_died_before_moving_the_head_is_caught_up(gw: AuthGateway) -> None:
+    user = await gw.register("crashed")
+    ledger = state_of(gw).credits
+    assert (await ledger.balance(user.id))[0] == 3
+    # As a writer leaves it if it dies between appending its entry and moving the head.
+    await ledger.entries.insert_one(
+        {
+            "_id": "grant:orphan",
+            "user_id": user.id,
+            "seq": 2,
+            "type": "grant",
+            "amount": 4,
+            "balance": 7,
+            "description": "Gift",
+            "createdAt": "2026-12-07T00:00:00.000Z",
+        }
+    )
+    assert (await balance(gw, user.headers))["balance"] == 7
+    me = await gw.http.get("/api/v1/users/me", headers=user.headers)
+    assert me.json()["credits"] == 7
+    # The next entry follows the repaired head, not the stale one.
+    entry, appended = await ledger.post(user.id, "spend-after", "deduction", -2, "Video")
+    assert (appended, entry["seq"], entry["balance"]) == (True, 3, 5)
+    assert await ledger.recompute(user.id) == 5
+
+
+async def test_the_sweep_settles_or_refunds_what_a_dead_worker_left(gw: AuthGateway) -> None:
+    user = await gw.register("orphaned")
+    state = state_of(gw)
+    jobs = []
+    for topic in ("Failed one", "Done one"):
+        r = await gw.http.post(
+            "/api/v1/videos/generate", json={"topic": topic}, headers=user.headers
+        )
+        assert r.status_code == 202, r.text
+        jobs.append(r.json()["job_id"])
+    assert (await balance(gw, user.headers))["balance"] == 1
+    # Both ended, but their worker died before the credits were settled or refunded.
+    await state.jobs.finish(jobs[0], None, "failed", reason="boom")
+    await state.jobs.finish(jobs[1], None, "done")
+    counts = await sweep(state)
+    assert counts["credits_repaired"] == 2
+    assert (await balance(gw, user.headers))["balance"] == 2
+    assert (await state.jobs.doc(jobs[0]))["_credits"]["state"] == "refunded"
+    assert (await state.jobs.doc(jobs[1]))["_credits"]["state"] == "settled"
+    assert (await sweep(state))["credits_repaired"] == 0
+    assert (await balance(gw, user.headers))["balance"] == 2

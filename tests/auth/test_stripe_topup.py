@@ -160,17 +160,21 @@ async def test_a_stripe_refusal_is_502_and_stores_nothing(
     assert await count(gw, "credit_topups", {}) == 0
 
 
-async def test_topups_without_stripe_configured_are_503(make_gateway: Factory) -> None:
+async def test_topups_without_stripe_configured_are_404(make_gateway: Factory) -> None:
     async with make_gateway() as gw:
         user = await gw.register("early")
         r = await gw.http.post("/api/v1/credits/topup", json={"quantity": 5}, headers=user.headers)
         assert (r.status_code, r.json()["detail"]) == (
-            503,
+            404,
             "Payments are not configured on this server (STRIPE_API_KEY)",
         )
         payload = event()
         hook = await gw.http.post(WEBHOOK, content=payload, headers=signed(payload))
-        assert hook.status_code == 503
+        assert (hook.status_code, hook.json()["detail"]) == (
+            404,
+            "Payments are not configured on this server (STRIPE_WEBHOOK_SECRET)",
+        )
+        assert await count(gw, "credit_topups", {}) == 0
 
 
 async def bought(gw: AuthGateway, stripe_api: respx.MockRouter, quantity: int) -> Any:
