@@ -141,6 +141,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     # Where Checkout sends the buyer back; default public_base_url + /credits.
     stripe_success_url: str | None = None
     stripe_cancel_url: str | None = None
+    # Drawn on the videos of plans without the no_watermark feature (the free tier).
+    watermark_text: str = Field("AI Video Studio", min_length=1, max_length=40)
 
     @field_validator("public_base_url")
     @classmethod

@@ -1,7 +1,9 @@
-"""What each plan offers, in the words seed 001 shows them (its feature codes stay as they are)."""
+"""What each plan offers, in the words seed 001 shows them (its feature codes stay as they are),
+and whether a plan's videos carry the watermark."""
 
 from __future__ import annotations
 
+from gateway.auth.principal import Principal
 from gateway.auth.roles import TIER_FEATURES
 from gateway.settings import GatewaySettings
 
@@ -28,3 +30,8 @@ def plan_highlights(settings: GatewaySettings, tier: str) -> list[str]:
     else:
         words.append(f"{credits} credits/month")
     return words
+
+
+def watermarked(principal: Principal | None) -> bool:
+    """The free tier's videos carry the watermark; the local user (the operator) has none."""
+    return principal is not None and not principal.has_feature("no_watermark")

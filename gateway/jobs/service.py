@@ -21,6 +21,7 @@ from contracts.errors import ApiError
 from contracts.jobs import TERMINAL, Job, JobKind
 from gateway.auth.principal import Principal
 from gateway.credits import reservations
+from gateway.credits.plans import watermarked
 from gateway.db import Doc
 from gateway.jobs.queue import TIER_PRIORITY
 from gateway.jobs.store import JobNotFound, to_job
@@ -99,7 +100,12 @@ async def _record_and_queue(
     )
     try:
         before = await state.projects.get(project_id)
-        await jobs.set(job_id, _prior={"status": before.get("status")}, _credits=credits)
+        await jobs.set(
+            job_id,
+            _prior={"status": before.get("status")},
+            _credits=credits,
+            _watermark=watermarked(principal),
+        )
         await state.projects.acquire(
             project_id, job_id, {**project_changes, "video_job_id": job_id}, principal
         )

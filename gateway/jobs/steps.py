@@ -230,6 +230,8 @@ async def _render(
             changes = subtitled(state, burned, burn)
         else:
             request = render_request(state, ref, params, render_id)
+            if doc.get("_watermark"):
+                request.watermark = state.settings.watermark_text
             answer = await state.services.video.call(
                 "POST", "/render", RenderResponse, json=as_json(request)
             )

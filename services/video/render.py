@@ -68,6 +68,7 @@ from services.video.subtitles import (
     states,
 )
 from services.video.timeline import Plan, plan, scene_seconds
+from services.video.watermark import watermark_image
 
 log = logging.getLogger("services.video.render")
 
@@ -448,6 +449,10 @@ class Renderer:
                 ),
                 self._subtitle_layer(cues, request.subtitles, size, request.fps, work),
             )
+            mark = None
+            if request.watermark:
+                mark = work / "watermark.png"
+                await asyncio.to_thread(watermark_image, request.watermark, size, mark)
             await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(request.scenes))]
@@ -504,6 +509,7 @@ class Renderer:
                         subtitles=layer,
                         encoding=encoding,
                         out=parts[k],
+                        watermark=mark,
                     )
                     await run_ffmpeg(
                         args,

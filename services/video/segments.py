@@ -86,11 +86,14 @@ def segment_args(
     subtitles: SubtitleLayer | None,
     encoding: Encoding,
     out: Path,
+    watermark: Path | None = None,
 ) -> list[str]:
     fps = plan.fps
     inputs: list[str] = []
     for scene in segment.scenes:
         inputs += ["-i", str(canvases[scene])]
+    if watermark is not None:
+        inputs += ["-i", str(watermark)]
 
     def moving(j: int, start: int, frames: int) -> str:
         scene = segment.scenes[j]
@@ -126,13 +129,20 @@ def segment_args(
                 "[x][s2]concat=n=2:v=1:a=0[v]",
             ]
     band = subtitles and subtitles.filter(segment.start, segment.end, fps)
+    last = "[v]"
     if subtitles is not None and band:
         chains += [
             band,
-            f"[v][sub]overlay=x=0:y={subtitles.top}:format=yuv420:eof_action=repeat,{BT709}[out]",
+            f"[v][sub]overlay=x=0:y={subtitles.top}:format=yuv420:eof_action=repeat[vs]",
         ]
-    else:
-        chains.append(f"[v]{BT709}[out]")
+        last = "[vs]"
+    if watermark is not None:
+        # A still image: overlay repeats its one frame over the whole segment.
+        margin = max(8, size[1] // 40)
+        mark = len(segment.scenes)
+        chains.append(f"{last}[{mark}:v]overlay=x=W-w-{margin}:y={margin}:format=yuv420[vw]")
+        last = "[vw]"
+    chains.append(f"{last}{BT709}[out]")
     return [
         *inputs,
         "-filter_complex",

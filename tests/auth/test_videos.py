@@ -6,6 +6,7 @@ settled when the job is done and refunded when it fails."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 import respx
 
-from tests.auth.conftest import Account, AuthGateway
+from tests.auth.conftest import PASSWORD, Account, AuthGateway
 from tests.support import job_worker
 
 READY = {
@@ -215,3 +216,28 @@ async def test_a_failed_render_is_refunded(gw: AuthGateway, worker: respx.MockRo
         "refunded_credits": 1,
         "steps": [],
     }
+
+
+async def test_free_videos_are_watermarked_and_pro_videos_are_not(
+    gw: AuthGateway, worker: respx.MockRouter
+) -> None:
+    render = worker.post("/render").respond(200, json=RENDERED)
+    free = await gw.register("free")
+    pro = await gw.register("pro")
+    admin = await gw.admin()
+    upgraded = await gw.http.patch(
+        f"/api/v1/users/{pro.id}", json={"tier": "pro"}, headers=admin.headers
+    )
+    assert upgraded.status_code == 200, upgraded.text
+    pro = await gw.login(pro.email, PASSWORD)  # the tier change signed the old tokens out
+    sent = {}
+    for user in (free, pro):
+        video = await make(gw, user, **READY)
+        started = await gw.http.post(
+            f"/projects/{video['id']}/generate-video", json={}, headers=user.headers
+        )
+        assert started.status_code == 202, started.text
+        assert (await ended(gw, user, started.json()["job_id"]))["status"] == "done"
+        sent[user.id] = json.loads(render.calls.last.request.content)
+    assert sent[free.id]["watermark"] == "AI Video Studio"
+    assert sent[pro.id].get("watermark") is None
