@@ -20,13 +20,14 @@ def _stamp(name: str, value: str, end_of_day: bool) -> str:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-    except ValueError:
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset pushing it past year 1
         raise ApiError(
             422,
             f"{name}: expected a date (2026-01-31) or an ISO date-time, got {value[:40]!r}",
             details={"field": name},
         ) from None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def video_query(

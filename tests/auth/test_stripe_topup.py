@@ -160,6 +160,23 @@ async def test_a_stripe_refusal_is_502_and_stores_nothing(
     assert await count(gw, "credit_topups", {}) == 0
 
 
+async def test_an_unreachable_stripe_is_503_with_retry_after(
+    gw: AuthGateway, stripe_api: respx.MockRouter
+) -> None:
+    route = stripe_api.post("/v1/checkout/sessions").mock(
+        side_effect=httpx.ConnectError("connection refused")
+    )
+    user = await gw.register("offline")
+    r = await gw.http.post("/api/v1/credits/topup", json={"quantity": 5}, headers=user.headers)
+    assert (r.status_code, r.json()["detail"]) == (503, "Stripe is unreachable; try again shortly")
+    assert r.headers["Retry-After"] == "5"
+    # The library retried with one idempotency key, so Stripe could never make two sessions.
+    keys = {call.request.headers["Idempotency-Key"] for call in route.calls}
+    assert route.call_count == 3
+    assert len(keys) == 1
+    assert await count(gw, "credit_topups", {}) == 0
+
+
 async def test_topups_without_stripe_configured_are_404(make_gateway: Factory) -> None:
     async with make_gateway() as gw:
         user = await gw.register("early")

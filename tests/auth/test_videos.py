@@ -97,6 +97,11 @@ async def test_bad_video_filters_are_422(gw: AuthGateway) -> None:
             "?created_to=2026-13-01",
             "created_to: expected a date (2026-01-31) or an ISO date-time, got '2026-13-01'",
         ),
+        (
+            "?created_from=0001-01-01T00:00:00%2B05:00",
+            "created_from: expected a date (2026-01-31) or an ISO date-time,"
+            " got '0001-01-01T00:00:00+05:00'",
+        ),
         ("?limit=0", "query.limit: Input should be greater than or equal to 1"),
         ("?limit=101", "query.limit: Input should be less than or equal to 100"),
         ("?page=0", "query.page: Input should be greater than or equal to 1"),
