@@ -107,6 +107,7 @@ async def close_state(state: GatewayState) -> None:
         await service.aclose()
     await state.queue.close()
     await state.events.close()
+    await state.payments.close()
     await state.db.close()
 
 

@@ -40,20 +40,26 @@ class Payments:
         self.topups = db.db["credit_topups"]
         self.ledger = ledger
         self._client: stripe.StripeClient | None = None
+        self._http: stripe.HTTPXClient | None = None
 
     def client(self) -> stripe.StripeClient:
         s = self.settings
         if not s.stripe_api_key:
             raise not_configured("STRIPE_API_KEY")
         if self._client is None:
+            self._http = stripe.HTTPXClient(timeout=s.stripe_timeout_seconds)
             self._client = stripe.StripeClient(
                 s.stripe_api_key,
                 base_addresses={"api": s.stripe_api_base},
-                http_client=stripe.HTTPXClient(timeout=s.stripe_timeout_seconds),
+                http_client=self._http,
                 # Safe: the library sends an idempotency key with every retried POST.
                 max_network_retries=NETWORK_RETRIES,
             )
         return self._client
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close_async()  # type: ignore[no-untyped-call]
 
     def _return_url(self, configured: str | None, outcome: str) -> str:
         return configured or f"{self.settings.public_base_url}/credits?checkout={outcome}"
