@@ -202,6 +202,11 @@ class Plan(BaseModel):
     features: list[str]
     requests_per_minute: int
     video_generations_per_hour: int
+    # Seed 001's plan: price per month, credits per month, and the features in words.
+    price: float
+    currency: str
+    credits: int
+    highlights: list[str]
 
 
 class Plans(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_va
 from contracts.audio import WordTiming
 from contracts.media_keys import validate_field_key
 from contracts.project import Fps, Resolution
+from contracts.text import no_nul
 
 # Stated limits; the service's settings may lower (never raise) them.
 MAX_SCENES = 200
@@ -120,6 +121,10 @@ class RenderRequest(BaseModel):
     )
     subtitles: SubtitleOptions | None = None
     output: OutputOptions = Field(default_factory=OutputOptions)
+    # Drawn in the top-right corner of every frame: the free tier's videos carry it.
+    watermark: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(no_nul)] | None = (
+        None
+    )
 
     @model_validator(mode="after")
     def _words_source(self) -> Self:

@@ -17,6 +17,7 @@ from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
 from gateway.clients import service_token
+from gateway.credits import routes as credit_routes
 from gateway.db_errors import install_db_error_handlers
 from gateway.editor import routes as editor_routes
 from gateway.generation import audio, images, script, video
@@ -32,6 +33,7 @@ from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.state import close_state, open_state
 from gateway.users import routes as user_routes
+from gateway.videos import routes as video_routes
 from runtime.app import create_app
 from runtime.logs import configure_logging
 
@@ -104,6 +106,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(editor_routes.router)
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
+    app.include_router(credit_routes.router)
+    app.include_router(video_routes.router)
     app.include_router(media.router)
     app.include_router(library_routes.router)
     app.include_router(health.router)

@@ -128,6 +128,34 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     )
     # After the services failed to render the stock entries, how long listings go without them.
     library_stock_retry_seconds: float = Field(60.0, ge=0)
+    # Credits, plans and payments (README "Credits and plans").
+    # What each job stage costs, in credits; a job reserves the sum of its stages when queued.
+    credits_per_stage: dict[str, int] = Field(
+        default_factory=lambda: {"script": 0, "audio": 0, "images": 0, "render": 1, "subtitles": 0}
+    )
+    plan_prices: dict[str, float] = Field(
+        default_factory=lambda: {"free": 0.0, "pro": 29.0, "business": 99.0}
+    )
+    plan_credits: dict[str, int] = Field(
+        default_factory=lambda: {"free": 3, "pro": 30, "business": 100}
+    )
+    # A top-up buys between 1 and this many credits, each at credit_price_cents.
+    credits_topup_max: int = Field(1000, ge=1)
+    credit_price_cents: int = Field(100, ge=1)
+    # Stripe Checkout: top-ups answer 503 until stripe_api_key (and, for the webhook,
+    # stripe_webhook_secret) are set.
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_currency: str = Field("usd", pattern=r"^[a-z]{3}$")
+    stripe_timeout_seconds: float = Field(20.0, gt=0)
+    # A signed event older than this is refused (Stripe's own default tolerance).
+    stripe_webhook_tolerance_seconds: int = Field(300, ge=1)
+    # Where Checkout sends the buyer back; default public_base_url + /credits.
+    stripe_success_url: str | None = None
+    stripe_cancel_url: str | None = None
+    # Drawn on the videos of plans without the no_watermark feature (the free tier).
+    watermark_text: str = Field("AI Video Studio", min_length=1, max_length=40)
 
     @field_validator("public_base_url")
     @classmethod

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from gateway.clients import ServiceClient
+from gateway.credits.ledger import CreditLedger
+from gateway.credits.payments import Payments
 from gateway.db import Database
 from gateway.jobs.events import JobEvents
 from gateway.jobs.queue import JobQueue
@@ -45,6 +47,8 @@ class GatewayState:
     events: JobEvents
     library: LibraryStore
     stock: StockShelf
+    credits: CreditLedger
+    payments: Payments
 
     @property
     def urls(self) -> MediaUrls:
@@ -91,6 +95,8 @@ async def open_state(
     stock = StockShelf(
         library, services.video, services.image, settings.library_stock_retry_seconds
     )
+    credits = CreditLedger(db)
+    await credits.ensure_indexes()
     return GatewayState(
         settings=settings,
         db=db,
@@ -103,6 +109,8 @@ async def open_state(
         events=JobEvents(settings),
         library=library,
         stock=stock,
+        credits=credits,
+        payments=Payments(settings, db, credits),
     )
 
 
@@ -111,6 +119,7 @@ async def close_state(state: GatewayState) -> None:
         await service.aclose()
     await state.queue.close()
     await state.events.close()
+    await state.payments.close()
     await state.db.close()
 
 

@@ -13,13 +13,14 @@ from contracts.errors import ApiError
 from contracts.jobs import Job
 from contracts.timeline import Timeline
 from gateway.auth.principal import Principal, require_feature
+from gateway.credits import plans
+from gateway.credits.plans import NO_WATERMARK
 from gateway.db import Doc
 from gateway.editor import scenes as sc
 from gateway.editor.timeline import build
 from gateway.jobs import service
 from gateway.state import GatewayState
 
-NO_WATERMARK = "no_watermark"
 TIMELINE_RENDER = "/timeline-render"
 STATUS: dict[str, RegenerationState] = {
     "queued": "queued",
@@ -32,12 +33,11 @@ STATUS: dict[str, RegenerationState] = {
 
 def watermarked(principal: Principal | None, asked: bool | None) -> bool:
     """Drawn unless the plan removes it; asking a free plan to leave it out is refused."""
-    allowed = principal is None or principal.has_feature(NO_WATERMARK)
     if asked is False:
         if principal is not None:
             require_feature(principal, NO_WATERMARK)
         return False
-    return asked is True or not allowed
+    return asked is True or plans.watermarked(principal)
 
 
 async def start(

@@ -20,7 +20,6 @@ from gateway.generation.requests import contract_request
 from gateway.state import GatewayState
 
 DEFAULT_TEMPLATE = "ken_burns"
-WATERMARK = "AI Video Studio"
 
 
 def _font(family: str) -> str:
@@ -171,7 +170,7 @@ def build(
             "aspect": options.aspect_ratio,
             "fps": doc.get("fps") or 30,
             "format": options.format,
-            "watermark": WATERMARK if watermark else None,
+            "watermark": state.settings.watermark_text if watermark else None,
         },
     }
     if music and music != "none":

@@ -33,6 +33,7 @@ from contracts.text import Text
 from gateway.auth.middleware import HOUR
 from gateway.auth.principal import CurrentPrincipal, Principal
 from gateway.auth.roles import PROJECTS_ANY
+from gateway.credits import reservations
 from gateway.db import Doc
 from gateway.deps import AccountsDep, State
 from gateway.jobs import service
@@ -176,6 +177,7 @@ async def generate_batch(
         )
         if window.exceeded:
             raise too_many(f"Video generation limit reached: {limit} per hour", window)
+    await reservations.ensure_covers(state, principal, list(PIPELINE_STAGES), len(body.topics))
     started = time.monotonic()
     items = [await _pipeline(state, principal, topic, body) for topic in body.topics]
     service.log.info("batch of %d queued in %.2f s", len(items), time.monotonic() - started)

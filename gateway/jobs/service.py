@@ -21,6 +21,8 @@ from contracts.errors import ApiError
 from contracts.jobs import TERMINAL, Job, JobKind
 from gateway.auth.principal import Principal, request_principal
 from gateway.auth.roles import PROJECTS_ANY
+from gateway.credits import reservations
+from gateway.credits.plans import watermarked
 from gateway.db import Doc
 from gateway.jobs.queue import TIER_PRIORITY
 from gateway.jobs.store import JobNotFound, to_job
@@ -48,8 +50,43 @@ async def submit(
     project_changes: Doc,
     not_before: float | None = None,
 ) -> Job:
+    job_id = state.jobs.new_id()
+    # Credits are reserved before anything is recorded (402 leaves nothing behind) and
+    # given back if the job is refused after all.
+    credits = await reservations.reserve(state, principal, job_id, kind, stages)
+    try:
+        return await _record_and_queue(
+            state,
+            job_id,
+            credits,
+            project_id=project_id,
+            kind=kind,
+            stages=stages,
+            params=params,
+            principal=principal,
+            project_changes=project_changes,
+            not_before=not_before,
+        )
+    except BaseException:
+        if await state.jobs.collection.find_one({"_id": job_id}, {"_id": 1}) is None:
+            await reservations.refund_record(state, job_id, credits, "the job was refused")
+        raise
+
+
+async def _record_and_queue(
+    state: GatewayState,
+    job_id: str,
+    credits: Doc | None,
+    *,
+    project_id: str,
+    kind: JobKind,
+    stages: list[str],
+    params: Doc,
+    principal: Principal | None,
+    project_changes: Doc,
+    not_before: float | None,
+) -> Job:
     jobs = state.jobs
-    job_id = jobs.new_id()
     priority = priority_of(principal)
     await jobs.create(
         job_id,
@@ -64,7 +101,12 @@ async def submit(
     )
     try:
         before = await state.projects.get(project_id)
-        await jobs.set(job_id, _prior={"status": before.get("status")})
+        await jobs.set(
+            job_id,
+            _prior={"status": before.get("status")},
+            _credits=credits,
+            _watermark=watermarked(principal),
+        )
         await state.projects.acquire(
             project_id, job_id, {**project_changes, "video_job_id": job_id}, principal
         )
@@ -228,6 +270,7 @@ async def cancel(state: GatewayState, job_id: str, principal: Principal) -> Job:
     )
     if ended is None:
         raise ApiError(409, f"Job {job_id} ended meanwhile")
+    await reservations.refund(state, ended, "the job was cancelled")
     if doc.get("task_id"):
         await state.queue.revoke(doc["task_id"])
     # A render under way is stopped by its worker, whose lease is now gone; telling the video

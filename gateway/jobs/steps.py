@@ -25,6 +25,7 @@ from contracts.errors import ApiError
 from contracts.image import GeneratedImage, GenerateImageRequest
 from contracts.video import BurnSubtitlesResponse, RenderProgress, RenderResponse
 from gateway.clock import now_iso
+from gateway.credits import reservations
 from gateway.db import Doc
 from gateway.editor.render import TIMELINE_RENDER, editor_scenes, timeline_of
 from gateway.generation.audio import generate_audio
@@ -153,6 +154,7 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
         return await _failed_or_wait(state, doc, lease, stage, exc)
     # How long the stage ran (its last, successful try): the gateway's metrics read it.
     took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
+    took.update(await reservations.cost_fields(state, doc, stage, changes))
     if index + 1 == len(stages):
         await state.jobs.report(job_id, lease, _next="done", _waited=0.0, **took)
         await end_done(state, doc, lease, changes)
@@ -254,10 +256,10 @@ async def _render(
                 path, body = TIMELINE_RENDER, as_json(timeline)
             else:
                 scenes = await editor_scenes(state, doc["project_id"])
-                path, body = (
-                    "/render",
-                    as_json(render_request(state, ref, params, render_id, scenes)),
-                )
+                request = render_request(state, ref, params, render_id, scenes)
+                if doc.get("_watermark"):
+                    request.watermark = state.settings.watermark_text
+                path, body = "/render", as_json(request)
             answer = await state.services.video.call("POST", path, RenderResponse, json=body)
             keys = [answer.video_key, answer.thumbnail_key]
             changes = rendered(state, answer)
@@ -370,6 +372,7 @@ async def _images_in(state: GatewayState, doc: Doc) -> None:
         _fanout=False,
         attempts=doc["attempts"] - 1,
         **{"_stage_seconds.images": took},
+        **await reservations.cost_fields(state, doc, "images"),
     )
     await state.queue.run_job(doc["_id"], doc["_priority"])
 
@@ -407,8 +410,10 @@ async def end_done(state: GatewayState, doc: Doc, lease: str | None, changes: Do
             _seconds=round(time.time() - started, 3),
         )
 
-    if await _final(finish) is None:
+    ended = await _final(finish)
+    if ended is None:
         return  # cancelled meanwhile: the project keeps what the cancel gave it
+    await _final(lambda: reservations.settle(state, ended))
     if doc["project_id"] is not None:
         await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
@@ -433,8 +438,10 @@ async def end_failed(
             _apply=apply,
         )
 
-    if await _final(finish) is None:
+    ended = await _final(finish)
+    if ended is None:
         return
+    await _final(lambda: reservations.refund(state, ended, f"the job failed at {stage}"))
     if exc.detail != INTERNAL_ERROR:  # that one was logged with its traceback
         log.warning("job %s failed at %s: %s", job_id, stage, exc.detail)
     if doc["project_id"] is not None:

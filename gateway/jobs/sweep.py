@@ -13,6 +13,7 @@ import time
 
 from contracts.errors import ApiError
 from contracts.jobs import TERMINAL
+from gateway.credits.reservations import settle_or_refund
 from gateway.jobs.steps import end_failed
 from gateway.state import GatewayState
 
@@ -24,6 +25,7 @@ async def sweep(state: GatewayState) -> dict[str, int]:
         "taken_over": await _take_over(state),
         "due": await _start_due(state),
         "repaired": await _repair_projects(state),
+        "credits_repaired": await _repair_credits(state),
     }
     if any(counts.values()):
         log.info("sweep: %s", counts)
@@ -71,3 +73,12 @@ async def _repair_projects(state: GatewayState) -> int:
         if await state.projects.release(project_id, job_id, changes):
             repaired += 1
     return repaired
+
+
+async def _repair_credits(state: GatewayState) -> int:
+    """Ended jobs whose worker died before settling or refunding their credits."""
+    query = {"status": {"$in": list(TERMINAL)}, "_credits.state": "reserved"}
+    ended = await state.jobs.collection.find(query).to_list(100)
+    for doc in ended:
+        await settle_or_refund(state, doc)
+    return len(ended)

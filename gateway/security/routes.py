@@ -26,6 +26,7 @@ from gateway.auth.principal import (
     require_permission,
 )
 from gateway.auth.roles import AUDIT_READ, FEATURE_API_ACCESS, ROLE_PERMISSIONS, TIER_FEATURES
+from gateway.credits.plans import plan_highlights
 from gateway.deps import AccountsDep
 
 router = APIRouter(prefix="/api/v1")
@@ -51,6 +52,10 @@ async def plans(accounts: AccountsDep) -> Plans:
                 features=list(TIER_FEATURES[tier]),
                 requests_per_minute=s.rate_limit_per_minute.get(tier, 0),
                 video_generations_per_hour=s.rate_limit_video_per_hour.get(tier, 0),
+                price=s.plan_prices.get(tier, 0.0),
+                currency=s.stripe_currency,
+                credits=s.plan_credits.get(tier, 0),
+                highlights=plan_highlights(s, tier),
             )
             for tier in TIERS
         ]

@@ -31,6 +31,7 @@ def as_timeline(request: RenderRequest) -> Timeline:
             fps=request.fps,
             crf=request.output.crf,
             audio_bitrate_kbps=request.output.audio_bitrate_kbps,
+            watermark=request.watermark,
             subtitles=request.subtitles,
         ),
     )

@@ -253,3 +253,33 @@ async def test_burn_subtitles_makes_a_new_video(client: httpx.AsyncClient, media
     (a,) = frames_at(media / first.json()["video_key"], [1.0])
     (b,) = frames_at(media / burned["video_key"], [1.0])
     assert np.abs(a[:200] - b[:200]).mean() > 10 * max(np.abs(a[-200:] - b[-200:]).mean(), 0.5)
+
+
+async def test_a_watermark_marks_the_bottom_right_corner_of_every_frame(
+    client: httpx.AsyncClient, media: Path
+) -> None:
+    two_scenes = {**BASE, "template": "basic_fade"}
+    plain = await client.post("/render", json=two_scenes)
+    marked = await client.post("/render", json={**two_scenes, "watermark": "AI Video Studio"})
+    assert plain.status_code == marked.status_code == 200, marked.text
+    info = probe(media / marked.json()["video_key"])
+    assert abs(info.duration - probe(media / plain.json()["video_key"]).duration) <= 1 / 24
+    times = [0.2, 1.4, 2.8]  # both scenes and the last frames
+    for a, b in zip(
+        frames_at(media / plain.json()["video_key"], times),
+        frames_at(media / marked.json()["video_key"], times),
+        strict=True,
+    ):
+        corner = np.abs(a[-60:, -300:] - b[-60:, -300:]).mean()
+        rest = np.abs(a[:-200, :400] - b[:-200, :400]).mean()
+        assert corner > 10 * max(rest, 0.5), (corner, rest)
+
+
+async def test_a_bad_watermark_is_422(client: httpx.AsyncClient) -> None:
+    for mark, detail in (
+        ("", "watermark: String should have at least 1 character"),
+        ("x" * 41, "watermark: String should have at most 40 characters"),
+        ("a\x00b", "watermark: Text must not contain NUL characters"),
+    ):
+        r = await client.post("/render", json={**BASE, "watermark": mark})
+        assert (r.status_code, r.json()["detail"]) == (422, detail)

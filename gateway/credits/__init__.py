@@ -1,0 +1,1 @@
+"""Credits: the ledger, what each step costs, reservations for jobs, and buying more."""
