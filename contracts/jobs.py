@@ -16,7 +16,7 @@ from contracts.script import Keywords, ScriptStyle
 from contracts.text import Text
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
-JobKind = Literal["render", "subtitles", "pipeline"]
+JobKind = Literal["render", "subtitles", "pipeline", "publish"]
 TERMINAL: tuple[JobStatus, ...] = ("done", "failed", "cancelled")
 # A pipeline's stages, in order; a render job has only the last.
 PIPELINE_STAGES = ("script", "audio", "images", "render")

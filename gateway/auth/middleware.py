@@ -46,6 +46,8 @@ PUBLIC_PATHS = frozenset(
         "/api/v1/users/register",
         "/api/v1/users/login",
         "/api/v1/plans",
+        # Google's redirect carries no credentials; its signed state names the user.
+        "/api/v1/youtube/oauth/callback",
     }
 )
 # Probes: they answer (saying the database is down) even when the rate counters cannot be kept.
