@@ -36,6 +36,13 @@ class UploadRequest:
 
 
 def check_ready(project: Doc) -> None:
+    if project.get("youtube_video_id"):
+        raise ApiError(
+            409,
+            f"The project is already on YouTube as {project['youtube_video_id']} "
+            f"({project.get('youtube_url')}); change it with PATCH /videos/"
+            f"{project['youtube_video_id']}",
+        )
     status = project.get("status")
     if status not in READY or not project.get("video_url"):
         raise ApiError(
@@ -44,13 +51,6 @@ def check_ready(project: Doc) -> None:
             + ("" if project.get("video_url") else ", no video_url")
             + "): render its video first; uploading needs status video_ready, "
             "video_subtitled or scheduled_for_publish with a video_url",
-        )
-    if project.get("youtube_video_id"):
-        raise ApiError(
-            409,
-            f"The project is already on YouTube as {project['youtube_video_id']} "
-            f"({project.get('youtube_url')}); change it with PATCH /videos/"
-            f"{project['youtube_video_id']}",
         )
 
 
