@@ -14,6 +14,7 @@ from gateway import health, media
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
+from gateway.channels import routes as channel_routes
 from gateway.clients import service_token
 from gateway.db_errors import install_db_error_handlers
 from gateway.generation import audio, images, script, video
@@ -96,6 +97,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
     app.include_router(youtube_routes.router)
+    app.include_router(channel_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

@@ -62,6 +62,7 @@ def render_request(
             "words_key": ref.field("audio_words_key"),
             "resolution": body.get("resolution") or ref.field("resolution") or "1080p",
             "fps": body.get("fps") or ref.field("fps") or 30,
+            "aspect": body.get("aspect") or ref.field("aspect") or "16:9",
             "template": _template(ref, body),
             "music": body.get("background_music", ref.field("background_music")),
             **({"subtitles": subtitles} if isinstance(subtitles, dict) else {}),

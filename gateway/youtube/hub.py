@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.db import Database
+from gateway.security.counters import Counters
 from gateway.settings import GatewaySettings
 from gateway.youtube.google import Google
 from gateway.youtube.quota import Quota
@@ -19,12 +20,15 @@ class YouTube:
         self.quota = Quota(db, settings.youtube_daily_quota, settings.youtube_operations_per_hour)
         self.states = db.db["youtube_oauth_states"]
         self.channels = db.db["channels"]
+        # Videos a channel generated today, for its daily limit.
+        self.channel_videos = Counters(db, "channel_videos")
 
     async def ensure_indexes(self) -> None:
         await self.tokens.ensure_indexes()
         await self.quota.ensure_indexes()
         await self.states.create_index("expiresAt", name="ttl", expireAfterSeconds=0)
         await self.channels.create_index("user_id", name="user")
+        await self.channel_videos.ensure_indexes()
 
     async def aclose(self) -> None:
         await self.google.aclose()

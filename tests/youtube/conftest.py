@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from gateway.app import build_app
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
+from tests.auth.conftest import AuthGateway, auth_settings
 from tests.gateway.conftest import Gateway, gateway_settings
 from tests.support import job_worker, serve
 from tests.youtube.google import FakeGoogle, fake_google, query_of
@@ -92,3 +93,29 @@ async def ready_project(gateway: Gateway, **fields: Any) -> dict[str, Any]:
     assert created.status_code == 201, created.text
     project: dict[str, Any] = created.json()
     return project
+
+
+@pytest.fixture
+async def auth_yt(mongo_url: str, tmp_path: Path, google: FakeGoogle) -> AsyncIterator[AuthGateway]:
+    """Auth required, with the YouTube settings: users, tiers, another user's 404s."""
+    yt_values = youtube_settings(mongo_url, tmp_path / "media").model_dump(
+        include={name for name in GatewaySettings.model_fields if name.startswith("youtube_")}
+    )
+    settings = auth_settings(mongo_url, tmp_path / "media", **yt_values)
+    app = build_app(settings)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
+        yield AuthGateway(url, http, settings, app)
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
+    await client.drop_database(settings.mongodb_db)
+    await client.close()
+
+
+async def connect_as(
+    gateway: AuthGateway | Gateway, google: FakeGoogle, start: httpx.Response
+) -> httpx.Response:
+    """Finish a flow whose authorization URL `start` answered (the browser's round trip)."""
+    assert start.status_code == 200, start.text
+    state = query_of(start.json()["auth_url"])["state"]
+    return await gateway.http.get(
+        "/api/v1/youtube/oauth/callback", params={"code": google.code, "state": state}
+    )
