@@ -150,6 +150,14 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
         default_factory=lambda: {"free": 3, "pro": 20, "business": 100}
     )
 
+    @field_validator("youtube_token_keys")
+    @classmethod
+    def _token_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for kid, secret in value.items():
+            if len(secret) < 32:
+                raise ValueError(f"key {kid!r} must be at least 32 characters")
+        return value
+
     @field_validator("youtube_chunk_bytes")
     @classmethod
     def _chunk_multiple(cls, value: int) -> int:

@@ -344,6 +344,9 @@ class Accounts:
                 log.warning("could not delete media %s of user %s", key, user_id, exc_info=True)
         await self.media.forget(removed)
         await self.api_keys.delete_all(user_id)
+        # Their YouTube grants (this server can no longer act for them) and channels.
+        await self.db.db["youtube_tokens"].delete_many({"user_id": user_id})
+        await self.db.db["channels"].delete_many({"user_id": user_id})
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)
         await self.users.delete(user_id)

@@ -257,3 +257,25 @@ async def test_a_channel_generates_at_most_its_daily_limit(auth_yt: AuthGateway)
     assert await project_count(auth_yt) == 3
     stats = (await auth_yt.http.get(f"/api/v1/channels/{cid}/stats", headers=user.headers)).json()
     assert (stats["total_videos"], stats["videos_today"]) == (3, 3)
+
+
+async def test_deleting_an_account_deletes_its_channels_and_youtube_grants(
+    auth_yt: AuthGateway, google: FakeGoogle
+) -> None:
+    user, other = await auth_yt.register(), await auth_yt.register("other")
+    cid = (
+        await auth_yt.http.post("/api/v1/channels", json={"name": "One"}, headers=user.headers)
+    ).json()["id"]
+    await connect_as(
+        auth_yt,
+        google,
+        await auth_yt.http.post(f"/api/v1/channels/{cid}/connect", headers=user.headers),
+    )
+    await connect_as(auth_yt, google, await auth_yt.http.get("/auth/url", headers=user.headers))
+    await connect_as(auth_yt, google, await auth_yt.http.get("/auth/url", headers=other.headers))
+    tokens = state_of(auth_yt).youtube.tokens.collection
+    assert await tokens.count_documents({}) == 3
+    deleted = await auth_yt.http.delete("/api/v1/users/me", headers=user.headers)
+    assert deleted.status_code == 200, deleted.text
+    assert await channel_count(auth_yt) == 0
+    assert [doc["user_id"] async for doc in tokens.find({})] == [other.id]

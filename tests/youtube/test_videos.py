@@ -90,6 +90,8 @@ async def test_seed_001_upload_adds_to_a_playlist_and_lists_with_view_counts(
 ) -> None:
     await connect(yt, google)
     made = await ready_project(yt)
+    # Not on YouTube: not listed.
+    assert (await yt.http.post("/projects", json={"title": "draft"})).status_code == 201
     answer = await yt.http.post(
         "/api/v1/youtube/upload",
         json={
