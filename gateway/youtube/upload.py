@@ -95,7 +95,7 @@ async def publish(state: GatewayState, doc: Doc, lease: str, ref: ProjectRef) ->
     yt = state.youtube
     params: Doc = doc["_params"]["youtube"]
     job = await state.jobs.doc(doc["_id"])
-    progress: Doc = job.get("_youtube") or {}
+    progress: Doc = job.get("_youtube") or await _earlier(state, job)
     publish_at = progress.get("publish_at") or params.get("publish_at")
     if publish_at is None and params.get("schedule"):
         publish_at = next_slot(params["schedule"], datetime.now(UTC))
@@ -108,7 +108,11 @@ async def publish(state: GatewayState, doc: Doc, lease: str, ref: ProjectRef) ->
     video_id = str(video["id"])
     await _thumbnail(state, yt, grant, ref, video_id)
     if params.get("playlist_id"):
-        await add_to_playlist(yt, grant, params["playlist_id"], video_id, ref.id)
+        # The video is up: a playlist YouTube refuses must not fail (and re-run) the upload.
+        try:
+            await add_to_playlist(yt, grant, params["playlist_id"], video_id, ref.id)
+        except ApiError as exc:
+            log.warning("youtube: adding %s to playlist failed: %s", video_id, exc.detail)
     return {
         "youtube_video_id": video_id,
         "youtube_url": WATCH_URL + video_id,
@@ -119,6 +123,21 @@ async def publish(state: GatewayState, doc: Doc, lease: str, ref: ProjectRef) ->
         "status": "scheduled_for_publish" if publish_at else "uploaded_to_youtube",
         "youtube_error": None,
     }
+
+
+async def _earlier(state: GatewayState, job: Doc) -> Doc:
+    """What an earlier upload job of the project got to (a retry after a failure, e.g. a grant
+    revoked mid-upload): its session is resumed and its video reused, never uploaded again."""
+    found = await state.jobs.collection.find_one(
+        {
+            "project_id": job["project_id"],
+            "_id": {"$ne": job["_id"]},
+            "_youtube.session": {"$exists": True},
+        },
+        sort=[("_created", -1)],
+    )
+    progress: Doc = (found or {}).get("_youtube") or {}
+    return progress
 
 
 async def _upload(

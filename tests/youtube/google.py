@@ -89,6 +89,7 @@ class FakeGoogle:
             if form.get("code") != self.code:
                 return httpx.Response(400, json={"error": "invalid_grant"})
             self.valid.add(self.access)
+            self.revoked = False  # connected again
             return httpx.Response(
                 200,
                 json={
@@ -173,26 +174,30 @@ class FakeGoogle:
         )
 
     def chunk(self, request: httpx.Request) -> httpx.Response:
+        """A PUT on a session: a status query (`bytes */N`) or the next chunk. Faults strike
+        in the middle of the upload: on a chunk after the first."""
         session = self.sessions[request.url.params["upload_id"]]
-        if self.faults and self.faults[0] in ("expire", "revoke"):
-            fault = self.faults.pop(0)
+        match = re.fullmatch(r"bytes (\*|(\d+)-(\d+))/(\d+)", request.headers["Content-Range"])
+        assert match is not None
+        query = match.group(1) == "*"
+        fault = (
+            self.faults.pop(0) if self.faults and not query and int(match.group(2)) > 0 else None
+        )
+        if fault in ("expire", "revoke"):
             self.valid.clear()
             self.revoked = fault == "revoke"
         if not self.authorized(request):
             return httpx.Response(
                 401, json={"error": {"code": 401, "message": "Invalid Credentials"}}
             )
-        match = re.fullmatch(r"bytes (\*|(\d+)-(\d+))/(\d+)", request.headers["Content-Range"])
-        assert match is not None
-        if match.group(1) == "*":
+        if query:
             session.puts.append("*")
             return self._where(session)
         start, end = int(match.group(2)), int(match.group(3))
         session.puts.append(f"{start}-{end}")
         assert start == len(session.received), "a chunk must start at the next byte"
         assert len(request.content) == end - start + 1
-        if self.faults and self.faults[0] == "drop" and start > 0:
-            self.faults.pop(0)
+        if fault == "drop":
             # Half the chunk arrived, then the connection broke.
             session.received += request.content[: len(request.content) // 2]
             raise httpx.ReadError("connection reset by peer")

@@ -211,6 +211,25 @@ async def test_a_grant_revoked_mid_upload_fails_the_job_clearly(
     job = (await yt.http.get("/api/v1/jobs", params={"kind": "publish"})).json()["items"][0]
     assert (job["status"], job["failed_stage"]) == ("failed", "publish")
 
+    # Connected again, the retry resumes the same session: the video is uploaded once.
+    await connect(yt, google)
+    retried = await yt.http.post(f"/api/v1/videos/{made['id']}/retry")
+    assert retried.status_code == 202, retried.text
+    for _ in range(400):
+        job = (await yt.http.get(f"/jobs/{retried.json()['id']}")).json()
+        if job["status"] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "done", job
+    [session] = google.sessions.values()
+    assert bytes(session.received) == VIDEO_BYTES
+    # The first chunk went up before the grant was revoked; the retry asked where the
+    # session stood and sent the rest, never the first chunk again.
+    assert session.puts == ["0-262143", "*", f"{CHUNK}-{2 * CHUNK - 1}", f"{2 * CHUNK}-{SIZE - 1}"]
+    stored = await project(yt, made["id"])
+    assert (stored["status"], stored["youtube_video_id"]) == ("uploaded_to_youtube", VIDEO_ID)
+    assert stored["youtube_error"] is None
+
 
 @pytest.mark.usefixtures("worker")
 async def test_youtube_quota_exceeded_is_a_clear_429_and_counts_the_day_as_spent(
