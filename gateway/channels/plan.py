@@ -35,6 +35,13 @@ class Plan:
     # The publish stage's parameters when the pipeline ends on YouTube.
     publish: Doc | None = None
 
+    async def undo(self, state: GatewayState, count: int) -> None:
+        """Give back what `plan` counted for videos that were not made after all."""
+        channel_id = self.project_fields.get("channel_id")
+        if channel_id and count:
+            await state.youtube.channel_videos.hit(f"channel:{channel_id}", 0, DAY, -count)
+            await ChannelStore(state.db).count_video(channel_id, -count)
+
 
 def daily_limit(state: GatewayState, principal: Principal) -> int:
     limits = state.settings.daily_video_limit

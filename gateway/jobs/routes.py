@@ -169,7 +169,11 @@ async def generate_video(
     body: GenerateVideoRequest, state: State, principal: CurrentPrincipal
 ) -> GenerateVideoAccepted:
     channel = await plan(state, principal, body, 1)
-    return await _pipeline(state, principal, body.topic, channel.options, channel)
+    try:
+        return await _pipeline(state, principal, body.topic, channel.options, channel)
+    except BaseException:
+        await channel.undo(state, 1)
+        raise
 
 
 @router.post("/api/v1/videos/generate-batch", status_code=202, response_model=GenerateBatchAccepted)
@@ -188,9 +192,13 @@ async def generate_batch(
             raise too_many(f"Video generation limit reached: {limit} per hour", window)
     channel = await plan(state, principal, body, len(body.topics))
     started = time.monotonic()
-    items = [
-        await _pipeline(state, principal, topic, channel.options, channel) for topic in body.topics
-    ]
+    items: list[GenerateVideoAccepted] = []
+    try:
+        for topic in body.topics:
+            items.append(await _pipeline(state, principal, topic, channel.options, channel))
+    except BaseException:
+        await channel.undo(state, len(body.topics) - len(items))
+        raise
     service.log.info("batch of %d queued in %.2f s", len(items), time.monotonic() - started)
     return GenerateBatchAccepted(items=items)
 

@@ -91,8 +91,9 @@ class Google:
 
     def require(self) -> None:
         if not self.configured:
+            # 409, not 503: nothing will pass by retrying until the operator configures it.
             raise ApiError(
-                503,
+                409,
                 "YouTube is not configured on this server: set YOUTUBE_CLIENT_ID, "
                 "YOUTUBE_CLIENT_SECRET and YOUTUBE_TOKEN_KEYS",
             )

@@ -41,7 +41,7 @@ class Sealer:
 
     def _require(self) -> str:
         if self.active is None:
-            raise ApiError(503, "YouTube is not configured: set YOUTUBE_TOKEN_KEYS")
+            raise ApiError(409, "YouTube is not configured: set YOUTUBE_TOKEN_KEYS")
         return self.active
 
     def seal(self, plaintext: bytes, context: str) -> dict[str, str]:

@@ -305,20 +305,22 @@ def parse_publish_at(value: str | None, timezone: str | None, default_zone: str)
     if value is None or not value.strip():
         return None
     try:
+        zone = zoneinfo.ZoneInfo(timezone or default_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ApiError(422, f"timezone: unknown time zone {timezone!r}") from None
+    try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        # Near the ends of the calendar a zone's offset leaves datetime's range.
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ApiError(
             422, "publish_at: give a local time as YYYY-MM-DDTHH:MM (e.g. 2030-01-02T10:00)"
         ) from None
-    if moment.tzinfo is None:
-        try:
-            zone = zoneinfo.ZoneInfo(timezone or default_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ApiError(422, f"timezone: unknown time zone {timezone!r}") from None
-        moment = moment.replace(tzinfo=zone)
-    if moment <= datetime.now(UTC) + timedelta(minutes=1):
+    if utc <= datetime.now(UTC) + timedelta(minutes=1):
         raise ApiError(422, "publish_at: must be in the future")
-    return iso_utc(moment)
+    return iso_utc(utc)
 
 
 def upload_answer(result: Any) -> Doc:

@@ -155,7 +155,7 @@ async def test_without_credentials_configured_the_auth_url_says_what_to_set(
     async with serve(build_app(settings)) as url, httpx.AsyncClient(base_url=url) as http:
         assert (await http.get("/auth/status")).json()["configured"] is False
         answer = await http.get("/auth/url")
-        assert answer.status_code == 503
+        assert answer.status_code == 409
         assert answer.json()["detail"] == (
             "YouTube is not configured on this server: set YOUTUBE_CLIENT_ID, "
             "YOUTUBE_CLIENT_SECRET and YOUTUBE_TOKEN_KEYS"

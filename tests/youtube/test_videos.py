@@ -3,10 +3,15 @@ of uploads with view counts, and seed 001's upload route on the same job."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
 import pytest
 
+from gateway.app import build_app
 from tests.gateway.conftest import Gateway
-from tests.youtube.conftest import connect, ready_project, state_of
+from tests.support import serve
+from tests.youtube.conftest import connect, ready_project, state_of, youtube_settings
 from tests.youtube.google import VIDEO_ID, FakeGoogle
 
 
@@ -121,3 +126,20 @@ async def test_seed_001_upload_adds_to_a_playlist_and_lists_with_view_counts(
     assert video["title"] == f"Live title {VIDEO_ID}"  # YouTube's current title
     usage = await state_of(yt).youtube.quota.project_units(made["id"])
     assert usage == 1600 + 50 + 50  # the upload, its thumbnail, the playlist item
+
+
+async def test_youtube_operations_are_limited_per_hour(
+    mongo_url: str, tmp_path: Path, google: FakeGoogle
+) -> None:
+    settings = youtube_settings(mongo_url, tmp_path / "media", youtube_operations_per_hour=2)
+    async with serve(build_app(settings)) as url, httpx.AsyncClient(base_url=url) as http:
+        gateway = Gateway(url, http, settings, None)  # type: ignore[arg-type]
+        await connect(gateway, google)
+        for _ in range(2):
+            ok = await http.patch(f"/videos/{VIDEO_ID}", json={"title": "t"})
+            assert ok.status_code == 200, ok.text
+        over = await http.patch(f"/videos/{VIDEO_ID}", json={"title": "t"})
+        assert over.status_code == 429
+        assert over.json()["detail"] == "YouTube operation limit reached: 2 per hour"
+        assert 0 < int(over.headers["Retry-After"]) <= 3600
+        assert len(google.updates) == 2
