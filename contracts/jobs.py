@@ -22,6 +22,7 @@ JobKind = Literal[
     "render",
     "subtitles",
     "pipeline",
+    "publish",
     "audio_generation",
     "music_generation",
     "lip_sync",
@@ -78,17 +79,11 @@ class GenerateOptions(BaseModel):
     voice: VoiceId = "alloy"
     resolution: Resolution = "720p"
     keywords: Keywords = Field(default_factory=list)
-    # Channels and publishing come with YouTube; until then only false is accepted.
+    # With a channel_id, the channel's defaults fill what is not sent; auto_publish (the
+    # channel's connection to YouTube required) ends the pipeline by publishing the video.
     auto_publish: bool = False
     channel_id: Annotated[str, Field(max_length=64)] | int | None = None
     schedule_time: datetime | None = None
-
-    @field_validator("auto_publish")
-    @classmethod
-    def _publishing_available(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("publishing to YouTube is not available on this server yet")
-        return value
 
     @field_validator("schedule_time")
     @classmethod

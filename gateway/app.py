@@ -16,6 +16,7 @@ from gateway.ai import routes as ai_routes
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
+from gateway.channels import routes as channel_routes
 from gateway.clients import service_token
 from gateway.credits import routes as credit_routes
 from gateway.db_errors import install_db_error_handlers
@@ -34,6 +35,7 @@ from gateway.settings import GatewaySettings
 from gateway.state import close_state, open_state
 from gateway.users import routes as user_routes
 from gateway.videos import routes as video_routes
+from gateway.youtube import routes as youtube_routes
 from runtime.app import create_app
 from runtime.logs import configure_logging
 
@@ -108,6 +110,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(security_routes.router)
     app.include_router(credit_routes.router)
     app.include_router(video_routes.router)
+    app.include_router(youtube_routes.router)
+    app.include_router(channel_routes.router)
     app.include_router(media.router)
     app.include_router(library_routes.router)
     app.include_router(health.router)

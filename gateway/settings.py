@@ -156,6 +156,55 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     stripe_cancel_url: str | None = None
     # Drawn on the videos of plans without the no_watermark feature (the free tier).
     watermark_text: str = Field("AI Video Studio", min_length=1, max_length=40)
+    # YouTube publishing and channels (README "YouTube and channels").
+    youtube_client_id: str | None = None
+    youtube_client_secret: str | None = None
+    # Where Google sends the browser back; it must be registered with the OAuth client.
+    youtube_redirect_uri: str = "http://localhost:8000/api/v1/youtube/oauth/callback"
+    # The app's origin: the callback ends on its /settings page with ?auth=success or error.
+    youtube_app_url: str = "http://localhost:3000"
+    # kid -> secret (at least 32 characters) for the AES-GCM encryption of stored tokens; the
+    # active kid encrypts, every listed kid decrypts, and a token read under an old kid is
+    # encrypted again under the active one.
+    youtube_token_keys: dict[str, str] = Field(default_factory=dict)
+    youtube_token_active_kid: str | None = None
+    youtube_auth_endpoint: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    youtube_token_endpoint: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    youtube_revoke_endpoint: str = "https://oauth2.googleapis.com/revoke"
+    youtube_api_base_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_upload_base_url: str = "https://www.googleapis.com/upload/youtube/v3"
+    youtube_timeout_seconds: float = Field(30.0, gt=0)
+    # Resumable upload chunk; YouTube wants a multiple of 256 KiB.
+    youtube_chunk_bytes: int = Field(8 * 256 * 1024, ge=256 * 1024)
+    youtube_oauth_state_ttl_seconds: int = Field(600, ge=60)
+    # The API project's daily units (YouTube's default allocation) and what an upload costs.
+    youtube_daily_quota: int = Field(10_000, ge=1)
+    youtube_operations_per_hour: int = Field(50, ge=1)
+    # How long the app's synchronous upload call waits for its job before answering 504.
+    youtube_upload_wait_seconds: float = Field(1800.0, gt=0)
+    # publish_at without a zone (the app sends local time) is read in this zone.
+    youtube_default_timezone: str = "UTC"
+    channels_limit: dict[str, int] = Field(
+        default_factory=lambda: {"free": 1, "pro": 5, "business": 25}
+    )
+    daily_video_limit: dict[str, int] = Field(
+        default_factory=lambda: {"free": 3, "pro": 20, "business": 100}
+    )
+
+    @field_validator("youtube_token_keys")
+    @classmethod
+    def _token_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for kid, secret in value.items():
+            if len(secret) < 32:
+                raise ValueError(f"key {kid!r} must be at least 32 characters")
+        return value
+
+    @field_validator("youtube_chunk_bytes")
+    @classmethod
+    def _chunk_multiple(cls, value: int) -> int:
+        if value % (256 * 1024):
+            raise ValueError("must be a multiple of 262144 (256 KiB)")
+        return value
 
     @field_validator("public_base_url")
     @classmethod

@@ -20,6 +20,7 @@ from gateway.media_owners import MediaOwners
 from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
+from gateway.youtube.hub import YouTube
 from runtime.storage import Storage, build_storage
 
 
@@ -49,6 +50,7 @@ class GatewayState:
     stock: StockShelf
     credits: CreditLedger
     payments: Payments
+    youtube: YouTube
 
     @property
     def urls(self) -> MediaUrls:
@@ -97,6 +99,8 @@ async def open_state(
     )
     credits = CreditLedger(db)
     await credits.ensure_indexes()
+    youtube = YouTube(settings, db)
+    await youtube.ensure_indexes()
     return GatewayState(
         settings=settings,
         db=db,
@@ -111,6 +115,7 @@ async def open_state(
         stock=stock,
         credits=credits,
         payments=Payments(settings, db, credits),
+        youtube=youtube,
     )
 
 
@@ -120,6 +125,7 @@ async def close_state(state: GatewayState) -> None:
     await state.queue.close()
     await state.events.close()
     await state.payments.close()
+    await state.youtube.aclose()
     await state.db.close()
 
 

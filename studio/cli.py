@@ -15,7 +15,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="AI video stu
 @app.command()
 def up(
     host: str = typer.Option("127.0.0.1", help="Address every process binds to."),
-    port: int = typer.Option(8000, help="Gateway port; the services take the next four."),
+    port: int = typer.Option(
+        8000, help="Gateway port; the services take the next four, the YouTube calls the fifth."
+    ),
     mongo_port: int = typer.Option(27027, help="Port of the embedded database."),
     redis_port: int = typer.Option(DEFAULT_REDIS_PORT, help="Port of the embedded Redis."),
     data_dir: Path = typer.Option(Path("data"), help="Embedded databases and media live here."),

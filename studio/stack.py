@@ -36,6 +36,9 @@ DEPLOYABLES: tuple[tuple[str, str, int], ...] = (
     ("gateway", "gateway.app:build_app", 0),
 )
 CELERY_APP = "gateway.worker:celery_app"
+# The app's second base URL (its YouTube calls) defaults to port 8005: a second gateway process
+# answers there, so the unmodified app works without configuration.
+YOUTUBE_OFFSET = 5
 DEFAULT_REDIS_PORT = 6390  # not Redis's 6379, so a Redis already running there is left alone
 DEFAULT_WORKER_CONCURRENCY = "2"
 STOP_GRACE = 10.0
@@ -132,6 +135,13 @@ def plan(
         health = f"http://{host}:{port + offset}/health" + ("/live" if name == "gateway" else "")
         stage = STAGE_GATEWAY if name == "gateway" else STAGE_SERVICES
         specs.append(ProcessSpec(name, argv, port + offset, health_url=health, stage=stage))
+    youtube = port + YOUTUBE_OFFSET
+    argv = [
+        sys.executable, "-m", "uvicorn", "--factory", "gateway.app:build_app",
+        "--host", host, "--port", str(youtube), "--log-level", "warning",
+    ]  # fmt: skip
+    health = f"http://{host}:{youtube}/health/live"
+    specs.append(ProcessSpec("youtube", argv, youtube, health_url=health, stage=STAGE_GATEWAY))
     # The gateway's worker process type: runs the jobs (it calls the services and writes MongoDB,
     # so it has the gateway's environment), and beat, which schedules the sweep.
     concurrency = env.get("WORKER_CONCURRENCY") or DEFAULT_WORKER_CONCURRENCY

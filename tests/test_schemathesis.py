@@ -27,7 +27,7 @@ EXAMPLES_PER_OPERATION = 12
 
 @pytest.fixture(scope="module")
 def stack_url(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port, data = free_block(5), tmp_path_factory.mktemp("schemathesis")
+    port, data = free_block(6), tmp_path_factory.mktemp("schemathesis")
     env = {**os.environ, "MONGODB_URL": mongo_url, "MONGODB_DB": f"fuzz_{uuid.uuid4().hex[:8]}"}
     proc = subprocess.Popen(
         [STUDIO, "up", "--port", str(port), "--mongo-port", str(free_port()),

@@ -35,7 +35,7 @@ class Up:
     """A `studio up` child process whose output is read as it comes."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.port, self.mongo_port, self.redis_port = free_block(5), free_port(), free_port()
+        self.port, self.mongo_port, self.redis_port = free_block(6), free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URL", "REDIS_URL")}
         self.proc = subprocess.Popen(
@@ -74,7 +74,7 @@ class Up:
         return int(self.wait_for(rf"studio +\| (?:re)?started {name} .*pid (\d+)", after=after)[1])
 
     def ports(self) -> list[int]:
-        return [*range(self.port, self.port + 5), self.mongo_port, self.redis_port]
+        return [*range(self.port, self.port + 6), self.mongo_port, self.redis_port]
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -124,6 +124,13 @@ def test_up_serves_the_app_with_redis_worker_and_beat_then_stops_in_order(
         (tmp_path / "data").glob("celerybeat-schedule*")
     )
     # The services answer only their gateway: it holds this run's service token.
+    # The app's YouTube calls answer on their own port (8005 by default) from the same code.
+    youtube = httpx.get(f"http://127.0.0.1:{up.port + 5}/auth/status")
+    assert youtube.json() == {
+        "is_authenticated": False,
+        "configured": False,
+        "youtube_channel_id": None,
+    }
     refused = httpx.post(f"http://127.0.0.1:{up.port + 1}/description/generate", json={})
     assert refused.status_code == 401
     assert refused.json()["detail"] == "Missing service token"
@@ -133,10 +140,10 @@ def test_up_serves_the_app_with_redis_worker_and_beat_then_stops_in_order(
     stopped = [re.search(r"studio +\| stopped (\w+)", line) for line in up.lines]
     order = [m[1] for m in stopped if m]
     assert set(order) == {"mongo", "redis", "script", "audio", "image", "video", "gateway",
-                          "worker", "beat"}  # fmt: skip
-    # Workers first (warm shutdown), then the gateway, the services, Redis, MongoDB last.
+                          "youtube", "worker", "beat"}  # fmt: skip
+    # Workers first (warm shutdown), then the gateways, the services, Redis, MongoDB last.
     assert set(order[:2]) == {"worker", "beat"}
-    assert order[2] == "gateway"
+    assert set(order[2:4]) == {"gateway", "youtube"}
     assert order[-2:] == ["redis", "mongo"]
     assert "Warm shutdown" in up.output
     assert "killed" not in " ".join(line for line in up.lines if "stopped" in line)
@@ -191,7 +198,7 @@ def test_a_crashed_service_or_worker_is_restarted_not_the_end_of_the_stack(up: U
 
 
 def test_a_port_in_use_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
-    port = free_block(5)
+    port = free_block(6)
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", port + 2))
         blocker.listen()

@@ -48,6 +48,8 @@ PUBLIC_PATHS = frozenset(
         "/api/v1/plans",
         # Stripe calls it without credentials; the event's signature is checked instead.
         "/api/v1/webhooks/stripe/payment",
+        # Google's redirect carries no credentials; its signed state names the user.
+        "/api/v1/youtube/oauth/callback",
     }
 )
 # Probes: they answer (saying the database is down) even when the rate counters cannot be kept.

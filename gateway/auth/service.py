@@ -349,6 +349,9 @@ class Accounts:
         # Their uploads went with the media above; their library entries and favorites go too.
         await self.library.delete_user(user_id)
         await self.api_keys.delete_all(user_id)
+        # Their YouTube grants (this server can no longer act for them) and channels.
+        await self.db.db["youtube_tokens"].delete_many({"user_id": user_id})
+        await self.db.db["channels"].delete_many({"user_id": user_id})
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)
         await self.users.delete(user_id)

@@ -33,6 +33,7 @@ from contracts.text import Text
 from gateway.auth.middleware import HOUR
 from gateway.auth.principal import CurrentPrincipal, Principal
 from gateway.auth.roles import PROJECTS_ANY
+from gateway.channels.plan import Plan, plan
 from gateway.credits import reservations
 from gateway.db import Doc
 from gateway.deps import AccountsDep, State
@@ -123,18 +124,25 @@ def _project_fields(topic: str, options: GenerateOptions) -> Doc:
 
 
 async def _pipeline(
-    state: GatewayState, principal: Principal, topic: str, options: GenerateOptions
+    state: GatewayState,
+    principal: Principal,
+    topic: str,
+    options: GenerateOptions,
+    channel: Plan | None = None,
 ) -> GenerateVideoAccepted:
     owner = principal.user_id
-    project = await state.projects.create(_project_fields(topic, options), owner)
+    extra = channel.project_fields if channel else {}
+    project = await state.projects.create({**_project_fields(topic, options), **extra}, owner)
     not_before = options.schedule_time.timestamp() if options.schedule_time else None
+    # A channel's auto_publish ends the pipeline on YouTube.
+    publish = channel.publish if channel else None
     try:
         job = await service.submit(
             state,
             project_id=project["id"],
             kind="pipeline",
-            stages=list(PIPELINE_STAGES),
-            params={},
+            stages=[*PIPELINE_STAGES, "publish"] if publish else list(PIPELINE_STAGES),
+            params=publish or {},
             principal=principal,
             project_changes={},
             not_before=not_before,
@@ -160,7 +168,12 @@ async def _pipeline(
 async def generate_video(
     body: GenerateVideoRequest, state: State, principal: CurrentPrincipal
 ) -> GenerateVideoAccepted:
-    return await _pipeline(state, principal, body.topic, body)
+    channel = await plan(state, principal, body, 1)
+    try:
+        return await _pipeline(state, principal, body.topic, channel.options, channel)
+    except BaseException:
+        await channel.undo(state, 1)
+        raise
 
 
 @router.post("/api/v1/videos/generate-batch", status_code=202, response_model=GenerateBatchAccepted)
@@ -178,8 +191,15 @@ async def generate_batch(
         if window.exceeded:
             raise too_many(f"Video generation limit reached: {limit} per hour", window)
     await reservations.ensure_covers(state, principal, list(PIPELINE_STAGES), len(body.topics))
+    channel = await plan(state, principal, body, len(body.topics))
     started = time.monotonic()
-    items = [await _pipeline(state, principal, topic, body) for topic in body.topics]
+    items: list[GenerateVideoAccepted] = []
+    try:
+        for topic in body.topics:
+            items.append(await _pipeline(state, principal, topic, channel.options, channel))
+    except BaseException:
+        await channel.undo(state, len(body.topics) - len(items))
+        raise
     service.log.info("batch of %d queued in %.2f s", len(items), time.monotonic() - started)
     return GenerateBatchAccepted(items=items)
 

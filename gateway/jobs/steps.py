@@ -36,6 +36,8 @@ from gateway.jobs import ai
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
+from gateway.youtube import upload
+from gateway.youtube.google import QUOTA_EXCEEDED
 
 log = logging.getLogger("gateway.jobs")
 PROGRESS_EVERY = 1.0
@@ -150,6 +152,8 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
             changes = await _render(state, doc, lease, ref, subtitles=False)
         elif stage == "subtitles":
             changes = await _render(state, doc, lease, ref, subtitles=True)
+        elif stage == "publish":
+            changes = await upload.publish(state, doc, lease, ref)
     except ApiError as exc:
         return await _failed_or_wait(state, doc, lease, stage, exc)
     # How long the stage ran (its last, successful try): the gateway's metrics read it.
@@ -159,6 +163,8 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
         await state.jobs.report(job_id, lease, _next="done", _waited=0.0, **took)
         await end_done(state, doc, lease, changes)
         return Outcome()
+    if changes:  # a render followed by a publish: the video is on the project for it
+        await ref.save(changes, [])
     # Handing on is not a failed try: the next claim's count is taken back here. Queued, not
     # running, while its message waits: the sweep only takes over jobs that went quiet.
     await state.jobs.hand_off(
@@ -212,7 +218,8 @@ async def _failed_or_wait(
     times; anything else (a 4xx, a broken answer) fails the job with the service's reason."""
     settings = state.settings
     waited = float(doc.get("_waited") or 0.0)
-    if exc.status in BUSY and waited < settings.job_max_wait:
+    # A spent YouTube quota is not a busy service: it comes back tomorrow, so the job fails.
+    if exc.status in BUSY and exc.code != QUOTA_EXCEEDED and waited < settings.job_max_wait:
         wait = _retry_after(exc, min(int(waited // 5), 6))
     elif exc.status in TRANSIENT and doc["attempts"] < settings.job_max_attempts:
         wait = _retry_after(exc, doc["attempts"])
@@ -423,7 +430,9 @@ async def end_failed(
     state: GatewayState, doc: Doc, lease: str | None, stage: str, exc: ApiError
 ) -> None:
     job_id = doc["_id"]
-    apply: Doc = {"video_error": {"stage": stage, "reason": exc.detail, "job_id": job_id}}
+    error = {"stage": stage, "reason": exc.detail, "job_id": job_id}
+    # A failed upload leaves the video as it was: the error is about YouTube, not the video.
+    apply: Doc = {"youtube_error": error} if stage == "publish" else {"video_error": error}
     if stage == "render":  # a failed burn or an earlier stage leaves the last video usable
         apply["status"] = "video_failed"
 

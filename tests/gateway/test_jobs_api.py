@@ -39,7 +39,7 @@ PAST = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
         ({"topic": "Tides", "target_duration": 601}, "target_duration"),
         ({"topic": "Tides", "schedule_time": PAST}, "must be in the future"),
         ({"topic": "Tides", "schedule_time": "2030-01-02T10:00:00"}, "give a time zone"),
-        ({"topic": "Tides", "auto_publish": True}, "publishing to YouTube is not available"),
+        ({"topic": "Tides", "auto_publish": True}, "auto_publish: name the channel_id"),
         ({"topic": "Tides", "voice": "darth"}, "voice"),
         ({"topic": "Tides", "colour": "red"}, "colour"),
         ({"topic": "a\u0000b"}, "NUL"),
