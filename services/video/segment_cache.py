@@ -1,0 +1,196 @@
+"""Encoded segments kept in storage under a hash of everything that shapes their bytes, so a
+render of an edited project re-encodes only the segments whose inputs changed and joins the
+others exactly as they were stored.
+
+The key of a segment is the sha256 of its FFmpeg argument list, with every file it reads (the
+scene canvases, its subtitle document) replaced by the sha256 of that file's content and its
+output path by a placeholder, together with the environment every segment shares: the FFmpeg
+build (`ffmpeg -version`, which names x264, libass and their versions), the fonts libass may
+pick from, and RENDERER_VERSION. The arguments already carry the segment's frames on the
+timeline, its motion, its transition and its neighbour's frames in it, the encoder settings:
+a scene that moves in time, or a neighbour that changes, gives a new key by construction.
+
+Objects live under `cache/segments/<key>.<ext>` in the media storage, shared by every replica
+of the video service. A use stamps the object (Storage.touch); the sweep removes what has not
+been used for the TTL, then the least recently used until the total fits the bound. The sweep
+is safe while renders run: a render that finds its segment gone (or unreadable) encodes it,
+and a render that stored one keeps using its own copy in its scratch folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.errors import ApiError
+from runtime.storage import Storage
+from services.video.ffmpeg import FFMPEG, filter_path
+
+log = logging.getLogger("services.video.segment_cache")
+
+# Raise when a change to the renderer changes the bytes of a segment without changing its
+# FFmpeg arguments or input files (the arguments run_ffmpeg adds itself, say): stored segments
+# made by the old code then stop matching.
+RENDERER_VERSION = "1"
+PREFIX = "cache/segments"
+_CHUNK = 1 << 20
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's content (blocking: run it in a thread)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def environment_digest(fonts_dir: Path | None) -> str:
+    """What every segment's bytes depend on besides its own arguments (blocking)."""
+    version = subprocess.run(
+        [FFMPEG, "-hide_banner", "-version"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+    fonts: list[tuple[str, int, int]] = []
+    if fonts_dir is not None and fonts_dir.is_dir():
+        for path in sorted(fonts_dir.rglob("*")):
+            if path.is_file():
+                st = path.stat()
+                fonts.append((path.relative_to(fonts_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    document = json.dumps([RENDERER_VERSION, version, str(fonts_dir), fonts])
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+def segment_key(
+    args: Sequence[str],
+    inputs: Mapping[Path, str],
+    *,
+    out: Path,
+    scratch: Path,
+    environment: str,
+) -> str | None:
+    """The cache key of one segment's FFmpeg run: `inputs` maps each file it reads to its
+    content digest, `out` is where it writes, `scratch` the render's own folder. None when an
+    argument still names a file in `scratch` that `inputs` does not give: that run is not
+    cacheable (its key would hold a path that no other render has)."""
+    names = [(str(out), "<out>")]
+    for path, digest in inputs.items():
+        names.append((str(path), f"<sha256:{digest}>"))
+        names.append((filter_path(path), f"<sha256:{digest}>"))
+    # Longest first, so a path is never replaced inside a longer one that starts with it.
+    names.sort(key=lambda pair: -len(pair[0]))
+    replaced = []
+    for arg in args:
+        for name, token in names:
+            arg = arg.replace(name, token)
+        replaced.append(arg)
+    folder = (str(scratch), filter_path(scratch))
+    if any(name in arg for arg in replaced for name in folder):
+        return None
+    document = json.dumps([environment, replaced])
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Swept:
+    removed: int
+    kept: int
+    kept_bytes: int
+
+
+class SegmentCache:
+    """Get and put encoded segments by key; bound and sweep what is stored."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        max_bytes: int,
+        ttl_seconds: float,
+        fonts_dir: Path | None,
+    ) -> None:
+        self.storage = storage
+        self.max_bytes = max_bytes
+        self.ttl_seconds = ttl_seconds
+        self.fonts_dir = fonts_dir
+        self._environment: str | None = None
+        self._sweeping = asyncio.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    async def environment(self) -> str:
+        if self._environment is None:
+            self._environment = await asyncio.to_thread(environment_digest, self.fonts_dir)
+        return self._environment
+
+    @staticmethod
+    def storage_key(key: str, suffix: str) -> str:
+        return f"{PREFIX}/{key}{suffix or '.bin'}"
+
+    async def fetch(self, key: str, dest: Path) -> bool:
+        """Copy the segment stored under `key` to `dest`; False when there is none (or it
+        cannot be read: the segment is then encoded, as if it had never been stored)."""
+        stored = self.storage_key(key, dest.suffix)
+        try:
+            await self.storage.download(stored, dest)
+        except ApiError as exc:
+            if exc.status != 404:
+                log.warning("segment cache: %s unreadable: %s", stored, exc.detail)
+            return False
+        except Exception:
+            log.warning("segment cache: %s unreadable", stored, exc_info=True)
+            return False
+        try:
+            await self.storage.touch(stored)
+        except Exception:
+            # Swept since the download: the copy in hand is whole; it is stored again next time.
+            log.info("segment cache: %s went while in use", stored)
+        return True
+
+    async def store(self, key: str, src: Path) -> None:
+        """Keep an encoded segment; a failure costs a later render an encode, not this one."""
+        stored = self.storage_key(key, src.suffix)
+        try:
+            await self.storage.put_file(stored, src, "video/mp4")
+        except Exception:
+            log.warning("segment cache: could not store %s", stored, exc_info=True)
+
+    async def sweep(self, now: float | None = None) -> Swept | None:
+        """Remove what was not used for the TTL (0: no age limit), then the least recently
+        used until the rest fits the bound. None when a sweep is already running here."""
+        if self._sweeping.locked():
+            return None
+        async with self._sweeping:
+            now = time.time() if now is None else now
+            objects = sorted(await self.storage.list_prefix(PREFIX), key=lambda o: o.modified)
+            # Oldest first: the expired ones are a prefix.
+            expired = sum(
+                1 for o in objects if self.ttl_seconds > 0 and now - o.modified > self.ttl_seconds
+            )
+            doomed, objects = objects[:expired], objects[expired:]
+            total = sum(o.size for o in objects)
+            while objects and total > self.max_bytes:
+                oldest = objects.pop(0)
+                doomed.append(oldest)
+                total -= oldest.size
+            for item in doomed:
+                try:
+                    await self.storage.delete(item.key)
+                except Exception:
+                    log.warning("segment cache: could not remove %s", item.key, exc_info=True)
+            if doomed:
+                log.info(
+                    "segment cache: removed %d, kept %d (%d bytes)",
+                    len(doomed),
+                    len(objects),
+                    total,
+                )
+            return Swept(len(doomed), len(objects), total)
