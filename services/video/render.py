@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
+import hashlib
 import itertools
 import logging
 import shutil
@@ -45,6 +47,8 @@ from services.video.memory import release_memory
 from services.video.motion import canvas_size, frame_size, move_for
 from services.video.music import music_loop
 from services.video.progress import ProgressBoard, RenderGate
+from services.video.segment_cache import SegmentCache, digests
+from services.video.segment_subtitles import segment_documents
 from services.video.segments import (
     BT709,
     Encoding,
@@ -158,6 +162,15 @@ class Renderer:
         self.gate = RenderGate(
             settings.video_max_concurrent_renders, settings.video_retry_after_seconds
         )
+        fonts = settings.video_fonts_dir
+        self.cache = SegmentCache(
+            storage,
+            max_bytes=settings.video_segment_cache_bytes,
+            ttl_seconds=settings.video_segment_cache_ttl_seconds,
+            fonts_dir=fonts if fonts.is_dir() else None,
+        )
+        # Sweeps under way, kept so they are not garbage-collected before they finish.
+        self.sweeps: set[asyncio.Task[Any]] = set()
 
     # -- the tracked run shared by /render and /burn-subtitles -------------------------------
 
@@ -333,6 +346,55 @@ class Renderer:
             showing=in_frames(shown, fps),
         )
 
+    async def _segment_layers(
+        self,
+        layer: SubtitleLayer | None,
+        cues: list[Cue] | None,
+        options: SubtitleOptions | None,
+        size: tuple[int, int],
+        timeline: Plan,
+        work: Path,
+    ) -> tuple[list[SubtitleLayer | None], dict[Path, str]]:
+        """Each segment's subtitle layer drawing from a document of its own events (see
+        segment_subtitles.py), and those documents' digests for the segment cache."""
+        if layer is None or cues is None or options is None:
+            return [None] * len(timeline.segments), {}
+        texts = segment_documents(
+            events(cues, options.style),
+            timeline.segments,
+            timeline.fps,
+            functools.partial(
+                band_document,
+                style=options.style,
+                position=options.position,
+                size=size,
+                font=self.settings.video_font_name,
+            ),
+        )
+        layers: list[SubtitleLayer | None] = []
+        documents: dict[Path, str] = {}
+        for k, text in enumerate(texts):
+            if text is None:
+                layers.append(None)
+                continue
+            path = work / f"band-{k:04d}.ass"
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            documents[path] = hashlib.sha256(text.encode()).hexdigest()
+            layers.append(dataclasses.replace(layer, ass=path))
+        return layers, documents
+
+    def _sweep_later(self) -> None:
+        """Sweep the segment cache after a render that stored segments, without holding up
+        its answer."""
+        task = asyncio.create_task(self.cache.sweep())
+        self.sweeps.add(task)
+        task.add_done_callback(self._swept)
+
+    def _swept(self, task: asyncio.Task[Any]) -> None:
+        self.sweeps.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("segment cache sweep failed", exc_info=task.exception())
+
     async def _canvases(
         self, keys: Sequence[str], fit: Fit, size: tuple[int, int], workdir: Path
     ) -> list[Path]:
@@ -448,6 +510,11 @@ class Renderer:
                 ),
                 self._subtitle_layer(cues, request.subtitles, size, request.fps, work),
             )
+            (layers, documents), pictures = await _pair(
+                self._segment_layers(layer, cues, request.subtitles, size, timeline, work),
+                digests(canvases) if self.cache.enabled else _no_digests(),
+            )
+            inputs = {**pictures, **documents}
             await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(request.scenes))]
@@ -455,6 +522,7 @@ class Renderer:
             parts = [work / f"segment-{k:04d}.mp4" for k in range(len(timeline.segments))]
             soundtrack = work / "audio.m4a"
             done = [0] * len(parts)
+            reused: list[int] = []
 
             def advanced(k: int, frame: int) -> None:
                 done[k] = frame
@@ -494,6 +562,7 @@ class Renderer:
                         await mixed_audio()
                         continue
                     segment = timeline.segments[k]
+                    own = layers[k]
                     args = segment_args(
                         segment,
                         timeline,
@@ -501,15 +570,20 @@ class Renderer:
                         moves=moves,
                         size=size,
                         transition=template.transition,
-                        subtitles=layer,
+                        subtitles=own,
                         encoding=encoding,
                         out=parts[k],
                     )
-                    await run_ffmpeg(
-                        args,
+                    encode = functools.partial(
+                        run_ffmpeg,
                         time_limit=settings.video_render_timeout_seconds,
                         on_frame=functools.partial(advanced, k),
                     )
+                    if await self.cache.encode_once(
+                        args, inputs=inputs, out=parts[k], scratch=work, encode=encode
+                    ):
+                        reused.append(k)
+                        advanced(k, segment.frames)
 
             await _together(*(encoder() for _ in range(min(parallel, len(parts)))))
             progress.stage("muxing", 90)
@@ -518,6 +592,8 @@ class Renderer:
             final, video_key, thumb_key = await self._publish(
                 video, first_scene / 2, work, progress
             )
+        if self.cache.enabled and len(reused) < len(parts):
+            self._sweep_later()
         return RenderResponse(
             render_id=progress.render_id,
             video_key=video_key,
@@ -529,6 +605,8 @@ class Renderer:
             size_bytes=final.size,
             render_seconds=round(time.perf_counter() - started, 2),
             scenes=_scene_timings(timeline),
+            segments_encoded=len(parts) - len(reused),
+            segments_reused=len(reused),
         )
 
     async def _join(self, parts: list[Path], soundtrack: Path, work: Path) -> Path:
@@ -599,6 +677,10 @@ class Renderer:
             size_bytes=final.size,
             render_seconds=round(time.perf_counter() - started, 2),
         )
+
+
+async def _no_digests() -> dict[Path, str]:
+    return {}
 
 
 def _scene_timings(timeline: Plan) -> list[SceneTiming]:

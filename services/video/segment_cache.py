@@ -25,7 +25,7 @@ import json
 import logging
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +97,13 @@ def segment_key(
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+async def digests(paths: Iterable[Path]) -> dict[Path, str]:
+    """Content digests of distinct files, hashed in threads side by side."""
+    distinct = list(dict.fromkeys(paths))
+    found = await asyncio.gather(*(asyncio.to_thread(file_digest, p) for p in distinct))
+    return dict(zip(distinct, found, strict=True))
+
+
 @dataclass(frozen=True)
 class Swept:
     removed: int
@@ -162,6 +169,31 @@ class SegmentCache:
             await self.storage.put_file(stored, src, "video/mp4")
         except Exception:
             log.warning("segment cache: could not store %s", stored, exc_info=True)
+
+    async def encode_once(
+        self,
+        args: list[str],
+        *,
+        inputs: Mapping[Path, str],
+        out: Path,
+        scratch: Path,
+        encode: Callable[[list[str]], Awaitable[object]],
+    ) -> bool:
+        """Fetch the segment `args` would write to `out`, else run `encode(args)` and keep
+        its output. True when it was fetched (nothing encoded)."""
+        key = (
+            segment_key(
+                args, inputs, out=out, scratch=scratch, environment=await self.environment()
+            )
+            if self.enabled
+            else None
+        )
+        if key is not None and await self.fetch(key, out):
+            return True
+        await encode(args)
+        if key is not None:
+            await self.store(key, out)
+        return False
 
     async def sweep(self, now: float | None = None) -> Swept | None:
         """Remove what was not used for the TTL (0: no age limit), then the least recently
