@@ -545,14 +545,23 @@ class Renderer:
                     else None
                 )
                 await asyncio.to_thread(release_memory)  # the synthesised samples
-                await build_soundtrack(
-                    narration,
-                    music,
-                    soundtrack,
-                    duration=timeline.duration,
-                    music_volume=request.music_volume,
-                    bitrate_kbps=request.output.audio_bitrate_kbps,
-                    time_limit=settings.video_render_timeout_seconds,
+                sound: dict[str, Any] = {
+                    "narration": narration,
+                    "music": music,
+                    "duration": timeline.duration,
+                    "music_volume": request.music_volume,
+                    "bitrate_kbps": request.output.audio_bitrate_kbps,
+                }
+                await self.cache.made_once(
+                    "soundtrack",
+                    sound,
+                    out=soundtrack,
+                    make=functools.partial(
+                        build_soundtrack,
+                        out=soundtrack,
+                        time_limit=settings.video_render_timeout_seconds,
+                        **sound,
+                    ),
                 )
 
             async def encoder() -> None:

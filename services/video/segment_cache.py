@@ -166,7 +166,7 @@ class SegmentCache:
         """Keep an encoded segment; a failure costs a later render an encode, not this one."""
         stored = self.storage_key(key, src.suffix)
         try:
-            await self.storage.put_file(stored, src, "video/mp4")
+            await self.storage.put_file(stored, src)
         except Exception:
             log.warning("segment cache: could not store %s", stored, exc_info=True)
 
@@ -194,6 +194,41 @@ class SegmentCache:
         if key is not None:
             await self.store(key, out)
         return False
+
+    async def made_once(
+        self,
+        kind: str,
+        parameters: Mapping[str, object],
+        *,
+        out: Path,
+        make: Callable[[], Awaitable[object]],
+    ) -> bool:
+        """As encode_once, for a product keyed by the parameters of the call that makes it
+        (its Path values by their content) rather than by a command line: the soundtrack.
+        What the making code does with them is under RENDERER_VERSION. Parameters that are
+        not plain JSON values make it uncacheable: nothing else says all they hold."""
+        key = await self._parameters_key(kind, parameters) if self.enabled else None
+        if key is None:
+            await make()
+            return False
+        if await self.fetch(key, out):
+            return True
+        await make()
+        await self.store(key, out)
+        return False
+
+    async def _parameters_key(self, kind: str, parameters: Mapping[str, object]) -> str | None:
+        files = [v for v in parameters.values() if isinstance(v, Path)]
+        found = await digests(files)
+        named = {
+            name: f"<sha256:{found[value]}>" if isinstance(value, Path) else value
+            for name, value in sorted(parameters.items())
+        }
+        try:
+            document = json.dumps([await self.environment(), kind, named])
+        except TypeError:
+            return None
+        return hashlib.sha256(document.encode()).hexdigest()
 
     async def sweep(self, now: float | None = None) -> Swept | None:
         """Remove what was not used for the TTL (0: no age limit), then the least recently
