@@ -87,7 +87,9 @@ async def render(http: httpx.AsyncClient, request: dict[str, Any]) -> dict[str, 
 
 
 async def cached(media: Path) -> int:
-    return len(await LocalStorage(media).list_prefix(PREFIX))
+    """Segments in the cache (the soundtrack is kept beside them, as .m4a)."""
+    stored = await LocalStorage(media).list_prefix(PREFIX)
+    return sum(1 for item in stored if item.key.endswith(".mp4"))
 
 
 IMAGES = ["img/a.jpg", "img/b.jpg", "img/portrait.jpg", "img/a.jpg"]
