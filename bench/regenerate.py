@@ -1,10 +1,12 @@
 """Regenerate only what changed: bench.video's 60 s 1080p30 video of 8 scenes (Ken Burns,
-cross-fades, narration, music, word subtitles) rendered once into an empty segment cache, then
-again after one scene is edited, through the real HTTP API of one video service process.
+cross-fades, narration, music, word subtitles), with a text overlay on every scene, rendered
+once into an empty segment cache through POST /timeline-render, then again after one scene is
+edited, through the real HTTP API of one video service process.
 
-Edits: one scene's picture replaced (its segment and the cross-fade out of it are encoded
-again), and one word of one scene's captions retyped (its segment alone). The music loop is
-synthesised before the clock starts, so the full render is not flattered by a first use.
+Edits: one scene's text overlay retyped (the target: its segment and the cross-fade out of it
+are encoded again), one scene's picture replaced (the same two), and one word of one scene's
+captions retyped (its segment alone). The music loop is synthesised before the clock starts,
+so the full render is not flattered by a first use.
 Printed: wall times, regenerate / full (target <= 25%), segments encoded and reused, and the
 CPU seconds of the service and its FFmpegs (steadier than wall time on a shared machine).
 Run: python -m bench.regenerate
@@ -39,7 +41,7 @@ def timed_render(
 ) -> tuple[float, float, dict[str, Any]]:
     cpu = cpu_seconds(server)
     started = time.perf_counter()
-    response = httpx.post(f"http://127.0.0.1:{port}/render", json=body, timeout=600)
+    response = httpx.post(f"http://127.0.0.1:{port}/timeline-render", json=body, timeout=600)
     wall = time.perf_counter() - started
     response.raise_for_status()
     result: dict[str, Any] = response.json()
@@ -55,18 +57,39 @@ def main() -> None:
         images = make_images(media)
         narration, words, sections = make_narration(media)
         body: dict[str, Any] = {
-            "scenes": [{"image_key": k, "text": s} for k, s in zip(images, sections, strict=True)],
+            "scenes": [
+                {
+                    "id": f"scene-{i}",
+                    "background": {"key": key},
+                    "text": section,
+                    "overlays": [
+                        {
+                            "type": "text",
+                            "text": f"Chapter {i + 1}",
+                            "font_size": 96,
+                            "font_weight": "bold",
+                            "position": {"x": 50, "y": 20},
+                            "animation": "slideUp",
+                        }
+                    ],
+                }
+                for i, (key, section) in enumerate(zip(images, sections, strict=True))
+            ],
             "narration_key": narration,
             "words": words,
-            "resolution": "1080p",
-            "fps": FPS,
             "template": "ken_burns",
-            "music": MOOD,
-            "subtitles": {"style": "tiktok_highlight", "position": "bottom"},
+            "music": {"mood": MOOD},
+            "output": {
+                "resolution": "1080p",
+                "fps": FPS,
+                "subtitles": {"style": "tiktok_highlight", "position": "bottom"},
+            },
         }
+        overlay = copy.deepcopy(body)
+        overlay["scenes"][3]["overlays"][0]["text"] = "A new title"
         picture = copy.deepcopy(body)
         # Scene 3 shows scene 5's picture: a new canvas for one scene.
-        picture["scenes"][3]["image_key"] = images[5]
+        picture["scenes"][3]["background"]["key"] = images[5]
         caption = copy.deepcopy(body)
         middle = len(words) * 3 // SCENES + len(words) // (2 * SCENES)
         caption["words"][middle]["word"] = "retyped"
@@ -77,6 +100,7 @@ def main() -> None:
         try:
             full, full_cpu, first = timed_render(process, port, body)
             runs = [
+                ("one scene's text overlay", *timed_render(process, port, overlay)),
                 ("one scene's picture", *timed_render(process, port, picture)),
                 ("one word of a caption", *timed_render(process, port, caption)),
             ]
@@ -84,8 +108,8 @@ def main() -> None:
             server.terminate()
             server.wait()
     print(
-        f"60 s 1080p{FPS}, {SCENES} scenes, ken_burns + cross-fades, narration, music, "
-        "word subtitles; one video service process"
+        f"60 s 1080p{FPS}, {SCENES} scenes, ken_burns + cross-fades, a text overlay per scene, "
+        "narration, music, word subtitles; one video service process"
     )
     total = first["segments_encoded"] + first["segments_reused"]
     print(
@@ -94,7 +118,7 @@ def main() -> None:
     )
     for label, wall, cpu, result in runs:
         print(
-            f"regenerate: {label:<23} {wall:6.2f} s wall, {cpu:6.1f} s CPU = "
+            f"regenerate: {label:<24} {wall:6.2f} s wall, {cpu:6.1f} s CPU = "
             f"{wall / full:4.0%} of the full render's wall time (target <= 25%), "
             f"{cpu / full_cpu:4.0%} of its CPU; segments encoded {result['segments_encoded']}, "
             f"reused {result['segments_reused']}"

@@ -7,7 +7,7 @@ Every media reference is a storage key (`contracts.media_keys.validate_key`), ne
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Protocol, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
@@ -145,7 +145,7 @@ class SceneTiming(BaseModel):
 
 class RenderResponse(BaseModel):
     render_id: str
-    video_key: str  # videos/<uuid>/video.mp4
+    video_key: str  # videos/<uuid>/video.mp4 (or video.webm)
     thumbnail_key: str  # videos/<uuid>/thumb.jpg
     duration: float  # seconds, as a decoder of the MP4 reports it
     width: int
@@ -179,7 +179,13 @@ class BurnSubtitlesRequest(BaseModel):
         return [("video_key", self.video_key), *_subtitle_keys(self.subtitles)]
 
 
-def check_media_keys(request: RenderRequest | BurnSubtitlesRequest) -> None:
+class NamesMediaKeys(Protocol):
+    """A request that lists its storage keys (RenderRequest, BurnSubtitlesRequest, Timeline)."""
+
+    def media_keys(self) -> list[tuple[str, str | None]]: ...
+
+
+def check_media_keys(request: NamesMediaKeys) -> None:
     """Refuse, with the video service's own 400, a key that could leave the storage root:
     callers check this before they record any work."""
     for field, key in request.media_keys():

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from contracts.errors import ApiError
 from contracts.health import Health
+from contracts.timeline import Timeline
 from contracts.video import (
     BurnSubtitlesRequest,
     BurnSubtitlesResponse,
@@ -23,6 +24,7 @@ from contracts.video import (
     SubtitlePositionsResponse,
     SubtitleStylesResponse,
     TemplatesResponse,
+    check_media_keys,
 )
 from runtime.app import create_app
 from runtime.logs import configure_logging
@@ -35,7 +37,8 @@ from services.video.catalog import (
     template_items,
 )
 from services.video.ffmpeg import FFMPEG
-from services.video.render import Renderer, remove_stale_workdirs
+from services.video.render import Renderer
+from services.video.scratch import remove_stale_workdirs
 from services.video.settings import VideoSettings
 
 VERSION = "0.1.0"
@@ -114,9 +117,18 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
 
     @app.post("/render", response_model=RenderResponse)
     async def render(body: RenderRequest, request: Request) -> RenderResponse:
+        check_media_keys(body)
         render_id = body.render_id or uuid_hex()
         return await _unless_client_leaves(
             request, renderer.tracked(render_id, lambda p: renderer.render(body, p))
+        )
+
+    @app.post("/timeline-render", response_model=RenderResponse)
+    async def timeline_render(body: Timeline, request: Request) -> RenderResponse:
+        check_media_keys(body)
+        render_id = body.render_id or uuid_hex()
+        return await _unless_client_leaves(
+            request, renderer.tracked(render_id, lambda p: renderer.render_timeline(body, p))
         )
 
     @app.post("/burn-subtitles", response_model=BurnSubtitlesResponse)

@@ -45,3 +45,23 @@ def fit_canvas(src: Path, dest: Path, size: tuple[int, int], fit: Fit, max_pixel
         front = ImageOps.contain(image, size, Image.Resampling.LANCZOS)
         canvas.paste(front, ((size[0] - front.width) // 2, (size[1] - front.height) // 2))
     canvas.save(dest, format="PPM")
+
+
+def fit_picture(
+    src: Path, dest: Path, box: tuple[int, int], opacity: float, max_pixels: int
+) -> tuple[int, int]:
+    """Write an overlay picture (a logo, an avatar pose) as RGBA PNG, kept in proportion and
+    as large as fits `box`, its opacity multiplied in; return its size."""
+    try:
+        image: Image.Image = Image.open(src)
+        if image.width * image.height > max_pixels:
+            raise NotAnImage(f"{image.width}x{image.height} exceeds {max_pixels} pixels")
+        image = ImageOps.exif_transpose(image).convert("RGBA")
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        raise NotAnImage(str(exc)) from exc
+    picture = ImageOps.contain(image, (max(2, box[0]), max(2, box[1])), Image.Resampling.LANCZOS)
+    if opacity < 1:
+        alpha = picture.getchannel("A").point(lambda a: round(a * opacity))
+        picture.putalpha(alpha)
+    picture.save(dest, format="PNG", compress_level=1)
+    return picture.size

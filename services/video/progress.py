@@ -72,3 +72,20 @@ class RenderGate:
 
     def leave(self) -> None:
         self.active -= 1
+
+
+class Progress:
+    """Maps a render's steps onto one percentage: fetching 0-5, rendering 5-90, muxing 90-95,
+    saving 95-100."""
+
+    def __init__(self, board: ProgressBoard, render_id: str) -> None:
+        self.board = board
+        self.render_id = render_id
+        self.percent = 0.0
+
+    def stage(self, stage: Stage, percent: float) -> None:
+        self.percent = percent
+        self.board.update(self.render_id, stage, percent)
+
+    def frames(self, done: int, total: int) -> None:
+        self.stage("rendering", 5 + 85 * done / max(total, 1))

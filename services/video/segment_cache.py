@@ -20,6 +20,7 @@ and a render that stored one keeps using its own copy in its scratch folder.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -32,6 +33,8 @@ from pathlib import Path
 from contracts.errors import ApiError
 from runtime.storage import Storage
 from services.video.ffmpeg import FFMPEG, filter_path
+from services.video.graph import Layer, Picture, Source, Still
+from services.video.sublayer import SubtitleLayer
 
 log = logging.getLogger("services.video.segment_cache")
 
@@ -97,6 +100,36 @@ def segment_key(
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+class _NotPlain(TypeError):
+    pass
+
+
+def _plain(value: object, files: list[Path]) -> object:
+    """`value` as JSON data, each Path as its place in `files` (hashed by the caller)."""
+    if isinstance(value, Path):
+        files.append(value)
+        return {"file": len(files) - 1}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v, files) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, files) for v in value]
+    raise _NotPlain(type(value).__name__)
+
+
+def input_files(
+    sources: Sequence[Source], layers: Sequence[Layer], watermark: SubtitleLayer | None
+) -> list[Path]:
+    """The files segments read: backgrounds, overlay pictures, text and watermark documents
+    (the subtitles' documents are per segment: segment_subtitles.py)."""
+    found = [s.canvas if isinstance(s, Still) else s.path for s in sources]
+    found += [layer.path if isinstance(layer, Picture) else layer.ass for layer in layers]
+    return found + ([watermark.ass] if watermark is not None else [])
+
+
 async def digests(paths: Iterable[Path]) -> dict[Path, str]:
     """Content digests of distinct files, hashed in threads side by side."""
     distinct = list(dict.fromkeys(paths))
@@ -128,6 +161,8 @@ class SegmentCache:
         self.fonts_dir = fonts_dir
         self._environment: str | None = None
         self._sweeping = asyncio.Lock()
+        # Sweeps under way, held so they are not garbage-collected before they finish.
+        self._sweeps: set[asyncio.Task[Swept | None]] = set()
 
     @property
     def enabled(self) -> bool:
@@ -137,6 +172,14 @@ class SegmentCache:
         if self._environment is None:
             self._environment = await asyncio.to_thread(environment_digest, self.fonts_dir)
         return self._environment
+
+    async def inputs(self, files: Sequence[Path], known: Mapping[Path, str]) -> dict[Path, str]:
+        """The content digests of a render's input files, beside those `known` already; and
+        the environment, so the first segment does not wait for it. Nothing when disabled."""
+        if not self.enabled:
+            return {}
+        await self.environment()
+        return {**await digests(files), **known}
 
     @staticmethod
     def storage_key(key: str, suffix: str) -> str:
@@ -204,9 +247,10 @@ class SegmentCache:
         make: Callable[[], Awaitable[object]],
     ) -> bool:
         """As encode_once, for a product keyed by the parameters of the call that makes it
-        (its Path values by their content) rather than by a command line: the soundtrack.
-        What the making code does with them is under RENDERER_VERSION. Parameters that are
-        not plain JSON values make it uncacheable: nothing else says all they hold."""
+        (every Path in them, dataclasses and lists included, by its content) rather than by a
+        command line: the soundtrack. What the making code does with them is under
+        RENDERER_VERSION. A value of any other type makes it uncacheable: nothing says all it
+        holds."""
         key = await self._parameters_key(kind, parameters) if self.enabled else None
         if key is None:
             await make()
@@ -218,17 +262,28 @@ class SegmentCache:
         return False
 
     async def _parameters_key(self, kind: str, parameters: Mapping[str, object]) -> str | None:
-        files = [v for v in parameters.values() if isinstance(v, Path)]
-        found = await digests(files)
-        named = {
-            name: f"<sha256:{found[value]}>" if isinstance(value, Path) else value
-            for name, value in sorted(parameters.items())
-        }
+        files: list[Path] = []
         try:
-            document = json.dumps([await self.environment(), kind, named])
-        except TypeError:
+            plain = _plain(dict(parameters), files)
+        except _NotPlain:
             return None
+        found = await digests(files)
+        document = json.dumps([await self.environment(), kind, plain, [found[f] for f in files]])
         return hashlib.sha256(document.encode()).hexdigest()
+
+    def sweep_soon(self) -> None:
+        """Sweep in the background (after a render that stored segments, so its answer does
+        not wait for it)."""
+        if not self.enabled:
+            return
+        task = asyncio.create_task(self.sweep())
+        self._sweeps.add(task)
+        task.add_done_callback(self._swept)
+
+    def _swept(self, task: asyncio.Task[Swept | None]) -> None:
+        self._sweeps.discard(task)
+        if not task.cancelled() and (failed := task.exception()) is not None:
+            log.warning("segment cache: sweep failed", exc_info=failed)
 
     async def sweep(self, now: float | None = None) -> Swept | None:
         """Remove what was not used for the TTL (0: no age limit), then the least recently

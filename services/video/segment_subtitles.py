@@ -8,10 +8,18 @@ whole document's order, which decides their stacking): the pixels are the same.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
+import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from services.video.subtitles import Event
-from services.video.timeline import Segment
+from contracts.video import SubtitleOptions
+from runtime.captions import Cue
+from services.video.sublayer import SubtitleLayer
+from services.video.subtitles import Event, band_document, events
+from services.video.timeline import Plan, Segment
 
 
 def event_frames(event: Event, fps: int) -> tuple[int, int]:
@@ -36,3 +44,38 @@ def segment_documents(
         ]
         found.append(document(shown) if shown else None)
     return found
+
+
+async def segment_layers(
+    layer: SubtitleLayer | None,
+    cues: list[Cue] | None,
+    options: SubtitleOptions | None,
+    size: tuple[int, int],
+    plan: Plan,
+    work: Path,
+    *,
+    font: str,
+) -> tuple[list[SubtitleLayer | None], dict[Path, str]]:
+    """Each segment's subtitle layer, drawing from a document of its own events, and the
+    documents' content digests (for the segment cache)."""
+    if layer is None or cues is None or options is None:
+        return [None] * len(plan.segments), {}
+    texts = segment_documents(
+        events(cues, options.style),
+        plan.segments,
+        plan.fps,
+        functools.partial(
+            band_document, style=options.style, position=options.position, size=size, font=font
+        ),
+    )
+    layers: list[SubtitleLayer | None] = []
+    documents: dict[Path, str] = {}
+    for k, text in enumerate(texts):
+        if text is None:
+            layers.append(None)
+            continue
+        path = work / f"band-{k:04d}.ass"
+        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        documents[path] = hashlib.sha256(text.encode()).hexdigest()
+        layers.append(dataclasses.replace(layer, ass=path))
+    return layers, documents

@@ -1,18 +1,13 @@
-"""FFmpeg command lines: one per segment, then the join, the mux and the thumbnail.
-
-Segments are encoded with identical x264 settings and each starts on a keyframe, so the concat
-demuxer joins them with `-c copy`: the only encode of every frame is its segment's.
-"""
+"""FFmpeg settings and command lines around the segments (graph.py builds each segment's):
+the encoder, the join, the mux and the thumbnail."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.timeline import VideoFormat
 from services.video.ffmpeg import filter_path
-from services.video.motion import Move, motion_filter
-from services.video.sublayer import SubtitleLayer
-from services.video.timeline import Plan, Segment
 
 # Tags the frames so the encoder writes BT.709 into the stream (players assume 601 otherwise).
 BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
@@ -29,8 +24,11 @@ class Encoding:
     crf: int
     fps: int
     threads: int
+    format: VideoFormat = "mp4"
 
     def args(self) -> list[str]:
+        if self.format == "webm":
+            return self._vp9()
         return [
             "-c:v",
             "libx264",
@@ -62,6 +60,39 @@ class Encoding:
             "tv",
         ]
 
+    def _vp9(self) -> list[str]:
+        # Constant quality (-b:v 0); realtime speed: the only setting near x264 superfast.
+        return [
+            "-c:v",
+            "libvpx-vp9",
+            "-crf",
+            str(self.crf),
+            "-b:v",
+            "0",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-row-mt",
+            "1",
+            "-threads",
+            str(self.threads),
+            "-g",
+            str(self.fps * 4),
+            "-r",
+            str(self.fps),
+            "-pix_fmt",
+            "yuv420p",
+            "-colorspace",
+            "bt709",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-color_range",
+            "tv",
+        ]
+
 
 @dataclass(frozen=True)
 class Subtitles:
@@ -75,81 +106,6 @@ class Subtitles:
         return f"subtitles=filename={filter_path(self.ass)}{fonts}"
 
 
-def segment_args(
-    segment: Segment,
-    plan: Plan,
-    *,
-    canvases: list[Path],
-    moves: list[Move | None],
-    size: tuple[int, int],
-    transition: str,
-    subtitles: SubtitleLayer | None,
-    encoding: Encoding,
-    out: Path,
-) -> list[str]:
-    fps = plan.fps
-    inputs: list[str] = []
-    for scene in segment.scenes:
-        inputs += ["-i", str(canvases[scene])]
-
-    def moving(j: int, start: int, frames: int) -> str:
-        scene = segment.scenes[j]
-        clip = plan.clips[scene]
-        return motion_filter(
-            moves[scene],
-            offset=start - clip.first,
-            frames=frames,
-            clip_frames=clip.length,
-            size=size,
-            fps=fps,
-        )
-
-    blend, rest = segment.blend, segment.frames - segment.blend
-    if not blend:
-        chains = [f"[0:v]{TO_YUV},{moving(0, segment.start, segment.frames)}[v]"]
-    else:
-        # xfade costs about 3 ms on every frame it passes, even after its transition: it gets
-        # only the blended frames, and the rest of the incoming scene joins through concat.
-        xfade = (
-            f"[s0][s1]xfade=transition={transition}:duration={blend / fps:.6f}:offset=0,"
-            "format=yuv420p"
-        )
-        chains = [
-            f"[0:v]{TO_YUV444},{moving(0, segment.start, blend)}[s0]",
-            f"[1:v]split[r1][r2];[r2]{TO_YUV}[c2]" if rest else "[1:v]null[r1]",
-            f"[r1]{TO_YUV444},{moving(1, segment.start, blend)}[s1]",
-            f"{xfade}[x]" if rest else f"{xfade}[v]",
-        ]
-        if rest:
-            chains += [
-                f"[c2]{moving(1, segment.start + blend, rest)}[s2]",
-                "[x][s2]concat=n=2:v=1:a=0[v]",
-            ]
-    band = subtitles and subtitles.filter(segment.start, segment.end, fps)
-    if subtitles is not None and band:
-        chains += [
-            band,
-            f"[v][sub]overlay=x=0:y={subtitles.top}:format=yuv420:eof_action=repeat,{BT709}[out]",
-        ]
-    else:
-        chains.append(f"[v]{BT709}[out]")
-    return [
-        *inputs,
-        "-filter_complex",
-        ";".join(chains),
-        "-map",
-        "[out]",
-        "-frames:v",
-        str(segment.frames),
-        *encoding.args(),
-        "-an",
-        "-f",
-        "mp4",
-        "-y",
-        str(out),
-    ]
-
-
 def concat_list(paths: list[Path]) -> str:
     lines = []
     for path in paths:
@@ -158,7 +114,11 @@ def concat_list(paths: list[Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mux_args(concat_file: Path, audio: Path, out: Path) -> list[str]:
+def mux_args(
+    concat_file: Path, audio: Path, out: Path, container: VideoFormat = "mp4"
+) -> list[str]:
+    # The index before the media (MP4 only), so a player starts before the download ends.
+    faststart = ["-movflags", "+faststart"] if container == "mp4" else []
     return [
         "-f",
         "concat",
@@ -174,8 +134,9 @@ def mux_args(concat_file: Path, audio: Path, out: Path) -> list[str]:
         "1:a:0",
         "-c",
         "copy",
-        "-movflags",
-        "+faststart",
+        *faststart,
+        "-f",
+        container,
         "-y",
         str(out),
     ]

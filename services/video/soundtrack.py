@@ -1,4 +1,4 @@
-"""The audio track: narration, music ducked under it and faded, loudness-normalised.
+"""The audio track: narration, music and sounds ducked under it and faded, loudness-normalised.
 
 Two FFmpeg passes: the first mixes to a WAV and measures its integrated loudness (ebur128), the
 second applies the one gain that makes it -14 LUFS, limits the rare peak above -1.5 dBFS and
@@ -9,6 +9,7 @@ measured several times slower.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from services.video.ffmpeg import run_ffmpeg
@@ -22,26 +23,80 @@ SILENCE_LUFS = -60.0
 _SUMMARY = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+) LUFS")
 
 
-def mix_graph(*, duration: float, music: bool, music_volume: float) -> str:
-    """Narration padded or trimmed to the video's length; music looped, faded in and out, and
-    compressed by the narration (sidechain) so it drops under speech and rises in pauses."""
+@dataclass(frozen=True)
+class Bed:
+    """Music or a sound under the narration, heard from `start` to `end` seconds of the video."""
+
+    path: Path
+    gain: float
+    start: float
+    end: float
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    duck: bool = True  # compressed by the narration (sidechain): drops under speech
+    loop: bool = False
+
+
+def music_bed(path: Path, *, duration: float, volume: float, gain: float = MUSIC_GAIN) -> Bed:
+    """Music under the whole video, faded in and out."""
+    return Bed(
+        path,
+        volume * gain,
+        0.0,
+        duration,
+        fade_in=min(1.0, duration / 4),
+        fade_out=min(2.5, duration / 3),
+        loop=True,
+    )
+
+
+def _bed_chain(n: int, bed: Bed, duration: float) -> str:
+    length = bed.end - bed.start
+    chain = (
+        f"[{n}:a]aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"volume={bed.gain:.4f},atrim=end={length:.6f}"
+    )
+    if bed.fade_in > 0:
+        chain += f",afade=t=in:d={min(bed.fade_in, length):.3f}"
+    if bed.fade_out > 0:
+        fade = min(bed.fade_out, length)
+        chain += f",afade=t=out:st={length - fade:.6f}:d={fade:.3f}"
+    if bed.start > 0:
+        chain += f",adelay={round(bed.start * 1000)}:all=1"
+    return f"{chain},apad,atrim=end={duration:.6f}[bed{n}]"
+
+
+def mix_graph(*, duration: float, beds: list[Bed]) -> str:
+    """Narration padded or trimmed to the video's length; each bed (input 1, 2, ...) placed at
+    its time, faded, and the ducked ones compressed by the narration (sidechain) so they drop
+    under speech and rise in pauses."""
     voice = (
         f"[0:a]aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
         f"apad,atrim=end={duration:.6f}"
     )
-    if not music:
+    if not beds:
         return f"{voice}[mix]"
-    fade_in = min(1.0, duration / 4)
-    fade_out = min(2.5, duration / 3)
-    return (
-        f"{voice},asplit=2[voice][key];"
-        f"[1:a]aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
-        f"volume={music_volume * MUSIC_GAIN:.4f},atrim=end={duration:.6f},"
-        f"afade=t=in:d={fade_in:.3f},"
-        f"afade=t=out:st={duration - fade_out:.6f}:d={fade_out:.3f}[bed];"
-        "[bed][key]sidechaincompress=threshold=0.015:ratio=10:attack=15:release=450[ducked];"
-        "[voice][ducked]amix=inputs=2:duration=first:normalize=0[mix]"
-    )
+    chains = [_bed_chain(n, bed, duration) for n, bed in enumerate(beds, start=1)]
+    ducked = [f"[bed{n}]" for n, bed in enumerate(beds, start=1) if bed.duck]
+    plain = [f"[bed{n}]" for n, bed in enumerate(beds, start=1) if not bed.duck]
+    if ducked:
+        chains[0:0] = [f"{voice},asplit=2[voice][key]"]
+        together = (
+            f"{''.join(ducked)}amix=inputs={len(ducked)}:duration=first:normalize=0"
+            if len(ducked) > 1
+            else f"{ducked[0]}anull"
+        )
+        chains.append(
+            f"{together}[under];"
+            "[under][key]sidechaincompress=threshold=0.015:ratio=10:attack=15:release=450"
+            "[ducked]"
+        )
+        heard = ["[voice]", "[ducked]", *plain]
+    else:
+        chains[0:0] = [f"{voice}[voice]"]
+        heard = ["[voice]", *plain]
+    chains.append(f"{''.join(heard)}amix=inputs={len(heard)}:duration=first:normalize=0[mix]")
+    return ";".join(chains)
 
 
 def integrated_loudness(stderr: str) -> float | None:
@@ -55,19 +110,20 @@ def integrated_loudness(stderr: str) -> float | None:
 
 async def build_soundtrack(
     narration: Path,
-    music: Path | None,
+    beds: list[Bed],
     out: Path,
     *,
     duration: float,
-    music_volume: float,
     bitrate_kbps: int,
     time_limit: float,
+    codec: str = "aac",
 ) -> None:
+    """The narration and beds mixed, normalised and encoded with `codec` (aac or libopus)."""
     mixed = out.with_suffix(".mix.wav")
     inputs = ["-i", str(narration)]
-    if music is not None:
-        inputs += ["-stream_loop", "-1", "-i", str(music)]
-    graph = mix_graph(duration=duration, music=music is not None, music_volume=music_volume)
+    for bed in beds:
+        inputs += [*(["-stream_loop", "-1"] if bed.loop else []), "-i", str(bed.path)]
+    graph = mix_graph(duration=duration, beds=beds)
     stderr = await run_ffmpeg(
         [
             *inputs,
@@ -99,7 +155,7 @@ async def build_soundtrack(
             "-af",
             f"{normalise},aresample={SAMPLE_RATE}",
             "-c:a",
-            "aac",
+            codec,
             "-b:a",
             f"{bitrate_kbps}k",
             "-ac",

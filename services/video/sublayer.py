@@ -12,11 +12,14 @@ segment process than reading a picture file per change.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.video import SubtitleOptions
+from runtime.captions import Cue
 from services.video.ffmpeg import filter_path
-from services.video.subtitles import State
+from services.video.subtitles import State, band, band_document, events, opaque, states
 
 # The band picture is RGBA; overlaid in BT.709 limited range like the frames.
 TO_YUVA = "scale=out_color_matrix=bt709:out_range=tv,format=yuva420p"
@@ -39,8 +42,8 @@ class SubtitleLayer:
     opaque: bool  # every colour of the style is opaque (see the filter)
     showing: list[tuple[int, int]]  # frames [first, last) of each state (in_frames)
 
-    def filter(self, start: int, end: int, fps: int) -> str | None:
-        """Filter chains ending in [sub], the band drawn at each change within frames
+    def filter(self, start: int, end: int, fps: int, label: str = "sub") -> str | None:
+        """Filter chains ending in [label], the band drawn at each change within frames
         [start, end), timed from `start` (time base 1/fps: exact); None when no subtitle
         shows in them.
 
@@ -61,14 +64,54 @@ class SubtitleLayer:
             f"color=c=black@0:s={self.width}x{self.height}:r={fps}:d={(end - start) / fps:.9f},"
             f"format=yuva420p,select='{keep}',setpts=PTS+{start}"
         )
-        back = f"setpts=PTS-{start},{TO_YUVA}[sub]"
+        back = f"setpts=PTS-{start},{TO_YUVA}[{label}]"
         if self.opaque:
             return f"{shift},{TO_YUVA},{draw}:alpha=1,{back}"
         straight = "if(y,min(255,(x*255+y/2)/y),0)"
         return (
-            f"{shift},format=gbrp,split[over_black][over_white];"
-            f"[over_black]{draw},split[black][colour];[over_white]negate,{draw}[white];"
-            "[white][black]blend=all_mode=difference,negate,split[opacity][alpha];"
-            f"[colour][opacity]lut2=c0='{straight}':c1='{straight}':c2='{straight}'[straight];"
-            f"[alpha]extractplanes=g[a];[straight][a]alphamerge,{back}"
+            f"{shift},format=gbrp,split[{label}_ob][{label}_ow];"
+            f"[{label}_ob]{draw},split[{label}_b][{label}_c];[{label}_ow]negate,{draw}[{label}_w];"
+            f"[{label}_w][{label}_b]blend=all_mode=difference,negate,split[{label}_o][{label}_a];"
+            f"[{label}_c][{label}_o]lut2=c0='{straight}':c1='{straight}':c2='{straight}'"
+            f"[{label}_s];[{label}_a]extractplanes=g[{label}_g];[{label}_s][{label}_g]alphamerge,"
+            f"{back}"
         )
+
+
+def fonts_folder(path: Path) -> Path | None:
+    """The fonts folder for libass, if this host has it (else libass asks fontconfig)."""
+    return path if path.is_dir() else None
+
+
+async def subtitle_layer(
+    cues: list[Cue] | None,
+    options: SubtitleOptions | None,
+    size: tuple[int, int],
+    fps: int,
+    work: Path,
+    *,
+    font: str,
+    fonts_dir: Path,
+) -> SubtitleLayer | None:
+    """The subtitles as a layer each segment draws at its changes."""
+    if cues is None or options is None:
+        return None
+    timed = events(cues, options.style)
+    shown = states(timed)
+    if not shown:
+        return None
+    top, tall = band(options.style, options.position, size)
+    document = work / "band.ass"
+    text = band_document(
+        timed, style=options.style, position=options.position, size=size, font=font
+    )
+    await asyncio.to_thread(document.write_text, text, encoding="utf-8")
+    return SubtitleLayer(
+        ass=document,
+        fonts_dir=fonts_folder(fonts_dir),
+        width=size[0],
+        height=tall,
+        top=top,
+        opaque=opaque(options.style),
+        showing=in_frames(shown, fps),
+    )

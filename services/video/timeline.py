@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from contracts.audio import WordTiming
 from contracts.errors import ApiError
+from contracts.timeline import TimelineScene
 from contracts.video import Scene
 
 _WORDISH = re.compile(r"\w", re.UNICODE)
@@ -23,7 +24,9 @@ def _word_count(text: str) -> int:
 
 
 def scene_seconds(
-    narration: float, scenes: Sequence[Scene], words: Sequence[WordTiming] | None
+    narration: float,
+    scenes: Sequence[Scene] | Sequence[TimelineScene],
+    words: Sequence[WordTiming] | None,
 ) -> list[float]:
     """Each scene's share of the narration, in seconds; the shares add up to the narration.
 

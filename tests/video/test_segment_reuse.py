@@ -37,12 +37,12 @@ def body(images: list[str], durations: list[float] = DURATIONS, **extra: Any) ->
     }
 
 
-def layout(durations: list[float]) -> Plan:
-    """The render's own plan for these scenes: basic_fade's 0.8 s transitions, 2 s pieces."""
+def layout(durations: list[float], narration: float | None = 8.0) -> Plan:
+    """The render's own plan for these scenes: basic_fade's 0.8 s transitions, 2 s pieces;
+    durations scaled to the narration, if there is one."""
     total = sum(durations)
-    return plan(
-        [d * 8.0 / total for d in durations], fps=FPS, transition_seconds=0.8, chunk_frames=48
-    )
+    scale = narration / total if narration is not None else 1.0
+    return plan([d * scale for d in durations], fps=FPS, transition_seconds=0.8, chunk_frames=48)
 
 
 def frame_hashes(path: Path) -> list[str]:
@@ -53,9 +53,9 @@ def frame_hashes(path: Path) -> list[str]:
         ]
 
 
-def changed_frames(a: Path, b: Path) -> set[int]:
+def changed_frames(a: Path, b: Path, seconds: float = 8.0) -> set[int]:
     first, second = frame_hashes(a), frame_hashes(b)
-    assert len(first) == len(second) == 8 * FPS
+    assert len(first) == len(second) == seconds * FPS
     return {n for n, (x, y) in enumerate(zip(first, second, strict=True)) if x != y}
 
 
@@ -157,3 +157,59 @@ async def test_scenes_moved_in_time_are_encoded_again_and_match_a_fresh_render(
         fresh = await render(http, body(IMAGES, moved))
     assert (fresh["segments_encoded"], fresh["segments_reused"]) == (len(layout(moved).segments), 0)
     assert changed_frames(eight / again["video_key"], eight / fresh["video_key"]) == set()
+
+
+def overlaid(texts: list[str], extra: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Eight scenes of 1.5 s on a timeline, a text overlay on each (and `extra` overlays)."""
+    scenes = []
+    for i, text in enumerate(texts):
+        overlays: list[dict[str, Any]] = [
+            {"type": "text", "text": text, "font_size": 90, "color": "#FFFF00",
+             "position": {"x": 50, "y": 30}, "animation": "fadeIn"}
+        ]  # fmt: skip
+        if extra and i in extra:
+            overlays.append(extra[i])
+        scenes.append(
+            {
+                "id": f"s{i}",
+                "background": {"key": IMAGES[i % len(IMAGES)]},
+                "duration": 1.5,
+                "overlays": overlays,
+            }
+        )
+    return {
+        "scenes": scenes,
+        "template": "basic_fade",
+        "output": {"resolution": "720p", "aspect": "1:1", "fps": FPS},
+    }
+
+
+async def test_a_text_overlay_edit_on_one_of_eight_scenes_touches_two_segments(
+    video: httpx.AsyncClient, eight: Path
+) -> None:
+    timeline = layout([1.5] * 8, narration=None)
+    assert len(timeline.segments) == 8
+    texts = [f"Part {i}" for i in range(8)]
+
+    async def timeline_render(request: dict[str, Any]) -> dict[str, Any]:
+        response = await video.post("/timeline-render", json=request)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    first = await timeline_render(overlaid(texts))
+    assert (first["segments_encoded"], first["segments_reused"]) == (8, 0)
+
+    # Scene 3's text: its segment, and the next one (scene 3 fades out under scene 4).
+    edited = await timeline_render(overlaid([*texts[:3], "Edited", *texts[4:]]))
+    assert (edited["segments_encoded"], edited["segments_reused"]) == (2, 6)
+    changed = changed_frames(eight / first["video_key"], eight / edited["video_key"], 12)
+    assert changed, "the new text shows"
+    assert changed <= frames_of(timeline, [3, 4])
+
+    # A logo added to scene 6: one more layer, yet the segments before it keep their keys.
+    logo = {"type": "image", "key": "img/b.jpg", "scale": 0.2, "position": {"x": 80, "y": 80}}
+    added = await timeline_render(overlaid([*texts[:3], "Edited", *texts[4:]], {6: logo}))
+    assert (added["segments_encoded"], added["segments_reused"]) == (2, 6)
+    changed = changed_frames(eight / edited["video_key"], eight / added["video_key"], 12)
+    assert changed <= frames_of(timeline, [6, 7])
