@@ -1,12 +1,14 @@
 """Video service speed and memory: 60 s of 1080p30 from 8 scenes with Ken Burns, cross-fades,
-narration, music and burned word-highlight subtitles, rendered through the real HTTP API.
+narration, music and burned word-highlight subtitles, rendered through the real HTTP API; then
+the same as a timeline with two text overlays (one fading in) and a logo on every scene, in
+16:9 and in 9:16.
 
 The service runs as its own uvicorn process. Printed: wall time, realtime factor, peak memory of
 the service's whole process tree (uvicorn plus every FFmpeg it starts), output size; and, in
 the same run, the time x264 alone takes to encode the same number of frames with the service's
 own x264 arguments from pre-decoded frames.
 Targets: >= 3x realtime (60 s in <= 20 s), <= 1.3x the bare encode, <= 400 MB peak.
-Run: python -m bench.video
+Run: python -m bench.video [project|overlays|portrait ...] (all three by default)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -139,7 +142,51 @@ def make_narration(folder: Path) -> tuple[str, list[dict[str, float | str]], lis
     return key, words, sections
 
 
-def bare_encode(video: Path, frames: int, settings: VideoSettings, work: Path) -> dict[str, float]:
+def make_logo(folder: Path) -> str:
+    key = "bench/logo.png"
+    logo = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(logo)
+    draw.rounded_rectangle([0, 0, 399, 199], 40, fill=(240, 240, 255, 220))
+    draw.ellipse([30, 30, 170, 170], fill=(220, 40, 60, 255))
+    logo.save(folder / key)
+    return key
+
+
+def timeline_body(project: dict[str, Any], logo: str, aspect: str) -> dict[str, Any]:
+    """The project render as a timeline, two text overlays and a logo on every scene."""
+    overlays = [
+        {"type": "text", "text": "Chapter title", "font_size": 72, "font_weight": "bold",
+         "position": {"x": 50, "y": 12}, "animation": "fadeIn", "end": 4.0},
+        {"type": "text", "text": "www.example.com", "font_size": 36, "color": "#FFE000",
+         "position": {"x": 20, "y": 90}, "text_align": "left"},
+        {"type": "image", "key": logo, "scale": 0.12, "position": {"x": 92, "y": 8}},
+    ]  # fmt: skip
+    return {
+        "scenes": [
+            {
+                "id": f"s{i}",
+                "background": {"key": s["image_key"]},
+                "text": s["text"],
+                "overlays": overlays,
+            }
+            for i, s in enumerate(project["scenes"])
+        ],
+        "narration_key": project["narration_key"],
+        "words": project["words"],
+        "template": project["template"],
+        "music": {"mood": project["music"]},
+        "output": {
+            "resolution": "1080p",
+            "aspect": aspect,
+            "fps": FPS,
+            "subtitles": project["subtitles"],
+        },
+    }
+
+
+def bare_encode(
+    video: Path, frames: int, size: tuple[int, int], settings: VideoSettings, work: Path
+) -> dict[str, float]:
     """x264 alone on the same frames: decode RAW_SECONDS of the render to raw YUV once (not
     timed), then encode `frames` of it, looped, with the service's x264 arguments: once as one
     process with x264's own threads, once as two one-thread processes like the segments."""
@@ -149,7 +196,7 @@ def bare_encode(video: Path, frames: int, settings: VideoSettings, work: Path) -
          "-f", "rawvideo", "-pix_fmt", "yuv420p", "-y", str(raw)],
         check=True,
     )  # fmt: skip
-    source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "1920x1080", "-r", str(FPS)]
+    source = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{size[0]}x{size[1]}", "-r", str(FPS)]
     results = {}
     for label, threads, procs in (("auto threads, 1 process", 0, 1), ("2 x 1 thread", 1, 2)):
         encoding = Encoding(settings.video_x264_preset, settings.video_crf, FPS, threads)
@@ -200,7 +247,7 @@ def serve_subprocess(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the video service did not start")
 
 
-def main() -> None:
+def run(variant: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         media = Path(tmp) / "media"
         media.mkdir()
@@ -212,7 +259,7 @@ def main() -> None:
         settings = VideoSettings(media_root=media)
         images = make_images(media)
         narration, words, sections = make_narration(media)
-        body = {
+        body: dict[str, Any] = {
             "scenes": [{"image_key": k, "text": s} for k, s in zip(images, sections, strict=True)],
             "narration_key": narration,
             "words": words,
@@ -222,12 +269,17 @@ def main() -> None:
             "music": "cinematic",
             "subtitles": {"style": "tiktok_highlight", "position": "bottom"},
         }
+        route = "/render"
+        if variant != "project":
+            route = "/timeline-render"
+            aspect = "9:16" if variant == "portrait" else "16:9"
+            body = timeline_body(body, make_logo(media), aspect)
         port = free_port()
         server = serve_subprocess(env, port)
         try:
             with PeakMemory(server.pid) as memory:
                 started = time.perf_counter()
-                response = httpx.post(f"http://127.0.0.1:{port}/render", json=body, timeout=600)
+                response = httpx.post(f"http://127.0.0.1:{port}{route}", json=body, timeout=600)
                 wall = time.perf_counter() - started
         finally:
             server.terminate()
@@ -237,12 +289,16 @@ def main() -> None:
         info = probe(video)
         stream = info.first("video")
         assert stream is not None
+        assert stream.width
+        assert stream.height
         frames = round(info.duration * FPS)
-        bare = bare_encode(video, frames, settings, Path(tmp))
+        bare = bare_encode(video, frames, (stream.width, stream.height), settings, Path(tmp))
     args = Encoding(settings.video_x264_preset, settings.video_crf, FPS, 1).args()
+    extra = ", two text overlays and a logo per scene" if variant != "project" else ""
+    print(f"== {variant} ({route})")
     print(
         f"render: {info.duration:.2f} s of {stream.width}x{stream.height}@{FPS}, {SCENES} scenes, "
-        "ken_burns + cross-fades, narration, music (first use: synthesised), word subtitles"
+        "ken_burns + cross-fades, narration, music (first use: synthesised), word subtitles" + extra
     )
     print(f"x264: {' '.join(args[:6])} {' '.join(args[10:14])}; "
           f"{settings.video_parallel_segments} segment encoders in parallel")  # fmt: skip
@@ -257,6 +313,18 @@ def main() -> None:
     for label, seconds in bare.items():
         print(f"x264 alone ({label}): {seconds:6.2f} s for {frames} frames; "
               f"render / bare = {wall / seconds:.2f} (target <= 1.3)")  # fmt: skip
+
+
+VARIANTS = ("project", "overlays", "portrait")
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or list(VARIANTS)
+    unknown = [v for v in chosen if v not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variant {unknown[0]!r}; use one of {', '.join(VARIANTS)}")
+    for variant in chosen:
+        run(variant)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from contracts.errors import ApiError
 from contracts.timeline import AvatarOverlay, ImageOverlay, Overlay, TextOverlay, Timeline
 from services.video.assets import Pictures
 from services.video.graph import Layer, Picture
-from services.video.textlayer import TimedText, text_layer
+from services.video.textlayer import TimedText, rows, text_layer
 from services.video.timeline import Plan
 
 # A mouth stays open at least this long, so fast speech does not flicker.
@@ -98,6 +98,11 @@ async def _picture_layers(
     return [Picture(closed, x, y, _between(*span, talking)), *(p for p in opened if p.spans)]
 
 
+def _overlapping(run: list[TimedText], item: TimedText, size: tuple[int, int]) -> bool:
+    top, bottom = rows(item, size)
+    return any(a < bottom and top < b for a, b in (rows(other, size) for other in run))
+
+
 async def overlay_layers(
     timeline: Timeline,
     plan: Plan,
@@ -125,7 +130,15 @@ async def overlay_layers(
             field = f"scenes[{i}].overlays[{j}]"
             span = _frames(overlay, field, first, last, fps)
             if isinstance(overlay, TextOverlay):
-                run.append(TimedText(overlay, *span))
+                timed = TimedText(overlay, *span)
+                # Texts on rows apart never cover each other: a band each is far smaller
+                # than one band spanning both (a title and a footer: nearly the whole frame).
+                fades = overlay.animation == "fadeIn"
+                if run and (fades or not _overlapping(run, timed, size)):
+                    await close_run()
+                run.append(timed)
+                if fades:
+                    await close_run()
                 continue
             await close_run()
             layers += await _picture_layers(overlay, field, span, words, pictures, size, fps)

@@ -47,7 +47,11 @@ _CHUNK = 1 << 20
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's content (blocking: run it in a thread)."""
+    """sha256 of a file's content, or of a folder's names and files' contents (a text
+    layer's fonts); blocking: run it in a thread."""
+    if path.is_dir():
+        listing = [(p.name, file_digest(p)) for p in sorted(path.iterdir())]
+        return hashlib.sha256(json.dumps(listing).encode()).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -124,10 +128,17 @@ def input_files(
     sources: Sequence[Source], layers: Sequence[Layer], watermark: SubtitleLayer | None
 ) -> list[Path]:
     """The files segments read: backgrounds, overlay pictures, text and watermark documents
-    (the subtitles' documents are per segment: segment_subtitles.py)."""
+    and their fonts folders (the subtitles' documents are per segment: segment_subtitles.py;
+    their fonts are the configured folder, in the environment)."""
     found = [s.canvas if isinstance(s, Still) else s.path for s in sources]
-    found += [layer.path if isinstance(layer, Picture) else layer.ass for layer in layers]
-    return found + ([watermark.ass] if watermark is not None else [])
+    for layer in [*layers, *([watermark] if watermark is not None else [])]:
+        if isinstance(layer, Picture):
+            found.append(layer.path)
+            continue
+        found.append(layer.ass)
+        if layer.fonts_dir is not None:
+            found.append(layer.fonts_dir)
+    return found
 
 
 async def digests(paths: Iterable[Path]) -> dict[Path, str]:

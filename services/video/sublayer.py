@@ -41,6 +41,9 @@ class SubtitleLayer:
     top: int  # the band's first row in the frame
     opaque: bool  # every colour of the style is opaque (see the filter)
     showing: list[tuple[int, int]]  # frames [first, last) of each state (in_frames)
+    # (start, seconds) of a fade-in of the whole band: cheaper than libass's own translucency.
+    fade_in: tuple[float, float] | None = None
+    opacity: float = 1.0  # of the whole band, multiplied in once per change
 
     def filter(self, start: int, end: int, fps: int, label: str = "sub") -> str | None:
         """Filter chains ending in [label], the band drawn at each change within frames
@@ -66,7 +69,14 @@ class SubtitleLayer:
         )
         back = f"setpts=PTS-{start},{TO_YUVA}[{label}]"
         if self.opaque:
-            return f"{shift},{TO_YUVA},{draw}:alpha=1,{back}"
+            fade = (
+                f",fade=t=in:st={self.fade_in[0]:.6f}:d={self.fade_in[1]:.6f}:alpha=1"
+                if self.fade_in
+                else ""
+            )
+            if self.opacity < 1:
+                fade += f",lut=a=val*{self.opacity:.3f}"
+            return f"{shift},{TO_YUVA},{draw}:alpha=1{fade},{back}"
         straight = "if(y,min(255,(x*255+y/2)/y),0)"
         return (
             f"{shift},format=gbrp,split[{label}_ob][{label}_ow];"

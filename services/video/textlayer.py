@@ -22,6 +22,7 @@ _LINE_HEIGHT = 1.25  # of the font size, with the outline
 _CHAR_WIDTH = 0.62  # a generous average advance of DejaVu, of the font size
 _SLIDE = 1.2  # slideUp starts this many font sizes below its place
 _WATERMARK_SIZE = 0.035  # of the frame's short side
+_WATERMARK_OPACITY = 0.6
 _STYLE = (
     "Style: Default,DejaVu Sans,48,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,"
     "0,0,0,0,100,100,0,0,1,0,0,5,0,0,0,1"
@@ -59,7 +60,8 @@ def _lines(overlay: TextOverlay, size: tuple[int, int]) -> list[str]:
     return lines
 
 
-def _rows(item: TimedText, size: tuple[int, int]) -> tuple[float, float]:
+def rows(item: TimedText, size: tuple[int, int]) -> tuple[float, float]:
+    """The frame rows the overlay's text can reach, its animation included."""
     overlay = item.overlay
     px = _font_px(overlay, size)
     tall = len(_lines(overlay, size)) * px * _LINE_HEIGHT + px * 0.5
@@ -70,7 +72,7 @@ def _rows(item: TimedText, size: tuple[int, int]) -> tuple[float, float]:
 
 def _band(items: list[TimedText], size: tuple[int, int]) -> tuple[int, int]:
     """The band's first row and height: every row the run's texts can reach."""
-    tops, bottoms = zip(*(_rows(item, size) for item in items), strict=True)
+    tops, bottoms = zip(*(rows(item, size) for item in items), strict=True)
     top = max(0, math.floor(min(tops) / 2) * 2)
     bottom = min(size[1], math.ceil(max(bottoms) / 2) * 2)
     return top, max(2, bottom - top)
@@ -87,8 +89,6 @@ def _override(overlay: TextOverlay, x: float, y: float, px: int, fps: int) -> st
     ms = round(overlay.animation_seconds * 1000)
     if overlay.animation == "slideUp":
         return f"{{{tags}\\move({x:.1f},{y + px * _SLIDE:.1f},{x:.1f},{y:.1f},0,{ms})}}"
-    if overlay.animation == "fadeIn":
-        return f"{{{tags}\\pos({x:.1f},{y:.1f})\\fad({ms},0)}}"
     return f"{{{tags}\\pos({x:.1f},{y:.1f})}}"
 
 
@@ -153,24 +153,56 @@ def _spans(items: list[TimedText], fps: int) -> list[tuple[int, int]]:
     ]
 
 
+_FILES = {"DejaVu Sans": "DejaVuSans", "DejaVu Serif": "DejaVuSerif",
+          "DejaVu Sans Mono": "DejaVuSansMono"}  # fmt: skip
+
+
+def _font_files(items: list[TimedText], fonts_dir: Path | None, dest: Path) -> Path | None:
+    """A folder of only the font files the run uses: libass reads every file of its fonts
+    folder into memory, in every segment process."""
+    if fonts_dir is None:
+        return None
+    dest.mkdir(exist_ok=True)
+    for item in items:
+        overlay = item.overlay
+        base = _FILES[overlay.font_family]
+        bold = overlay.font_weight == "bold"
+        slanted = overlay.font_style == "italic"
+        suffixes = [("Bold" if bold else "") + (slant if slanted else "") for slant in
+                    ("Oblique", "Italic")]  # fmt: skip
+        for suffix in dict.fromkeys(suffixes):
+            source = fonts_dir / (f"{base}-{suffix}.ttf" if suffix else f"{base}.ttf")
+            target = dest / source.name
+            if source.is_file() and not target.exists():
+                target.symlink_to(source)
+    return dest
+
+
 def text_layer(
     items: list[TimedText], size: tuple[int, int], fps: int, dest: Path, fonts_dir: Path | None
 ) -> SubtitleLayer:
-    """One layer for a run of text overlays (later ones on top). Blocking: writes `dest`."""
+    """One layer for a run of text overlays (later ones on top). Blocking: writes `dest`.
+    A fadeIn overlay has a layer of its own: the whole band fades in."""
     top, tall = _band(items, size)
     lines = ass_header(size[0], tall, _STYLE)
     for layer, item in enumerate(items):
         lines += _dialogues(item, layer, size, top, fps)
     dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    fading = any(item.overlay.animation == "fadeIn" for item in items)
+    first = items[0]
+    fade = (
+        (first.first / fps, _animation_frames(first, fps) / fps)
+        if first.overlay.animation == "fadeIn"
+        else None
+    )
     return SubtitleLayer(
         ass=dest,
-        fonts_dir=fonts_dir,
+        fonts_dir=_font_files(items, fonts_dir, dest.with_suffix(".fonts")),
         width=size[0],
         height=tall,
         top=top,
-        opaque=not fading,
+        opaque=True,
         showing=_spans(items, fps),
+        fade_in=fade,
     )
 
 
@@ -189,16 +221,20 @@ def watermark_layer(
     lines = ass_header(size[0], tall, _STYLE)
     lines.append(
         f"Dialogue: 0,{_clock(0, fps)},{_clock(total_frames + fps, fps)},Default,,0,0,0,,"
-        f"{{\\an6\\pos({size[0] - margin},{tall // 2})\\fs{px}\\b1\\1a&H60&\\3a&H90&"
+        f"{{\\an6\\pos({size[0] - margin},{tall // 2})\\fs{px}\\b1"
         f"\\3c&H000000&\\bord{max(1, px // 14)}\\shad0}}{ass_text(text)}"
     )
     dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bold = TextOverlay(type="text", text=text, font_weight="bold")
     return SubtitleLayer(
         ass=dest,
-        fonts_dir=fonts_dir,
+        fonts_dir=_font_files(
+            [TimedText(bold, 0, total_frames)], fonts_dir, dest.with_suffix(".fonts")
+        ),
         width=size[0],
         height=tall,
         top=(size[1] - tall - margin // 2) // 2 * 2,
-        opaque=False,
+        opaque=True,
         showing=[(0, total_frames)],
+        opacity=_WATERMARK_OPACITY,
     )
