@@ -28,6 +28,7 @@ from gateway.security.headers import SecurityHeadersMiddleware
 from gateway.settings import GatewaySettings
 from gateway.state import close_state, open_state
 from gateway.users import routes as user_routes
+from gateway.webhooks import routes as webhook_routes
 from runtime.app import create_app
 from runtime.logs import configure_logging
 
@@ -94,6 +95,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(projects_v1.router)
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
+    app.include_router(webhook_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

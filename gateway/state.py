@@ -16,6 +16,7 @@ from gateway.media_owners import MediaOwners
 from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
+from gateway.webhooks.store import WebhookStore
 from runtime.storage import Storage, build_storage
 
 
@@ -41,6 +42,7 @@ class GatewayState:
     media_owners: MediaOwners
     queue: JobQueue
     events: JobEvents
+    webhooks: WebhookStore
 
     @property
     def urls(self) -> MediaUrls:
@@ -81,6 +83,8 @@ async def open_state(
     await db.ensure_indexes()
     await jobs.ensure_indexes()
     await media_owners.ensure_indexes()
+    webhooks = WebhookStore(db)
+    await webhooks.ensure_indexes()
     return GatewayState(
         settings=settings,
         db=db,
@@ -91,6 +95,7 @@ async def open_state(
         media_owners=media_owners,
         queue=JobQueue(settings),
         events=JobEvents(settings),
+        webhooks=webhooks,
     )
 
 

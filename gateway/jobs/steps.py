@@ -33,6 +33,7 @@ from gateway.generation.script import generate_script
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
+from gateway.webhooks.delivery import job_ended
 
 log = logging.getLogger("gateway.jobs")
 PROGRESS_EVERY = 1.0
@@ -383,6 +384,7 @@ async def end_done(state: GatewayState, doc: Doc, lease: str | None, changes: Do
         return  # cancelled meanwhile: the project keeps what the cancel gave it
     await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
+    await job_ended(state, job_id)
 
 
 async def end_failed(
@@ -410,3 +412,4 @@ async def end_failed(
         log.warning("job %s failed at %s: %s", job_id, stage, exc.detail)
     await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
+    await job_ended(state, job_id)
