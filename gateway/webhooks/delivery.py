@@ -119,21 +119,21 @@ async def attempt(state: GatewayState, delivery_id: str) -> float | None:
     if endpoint is None or not endpoint["active"]:
         reason = "the endpoint was disabled" if endpoint else "the endpoint was deleted"
         entry: Doc = {"at": now_iso(), "status_code": None, "response": None, "seconds": 0.0}
-        await store.log_attempt(delivery_id, {**entry, "error": reason}, "failed")
+        await store.log_attempt(delivery, {**entry, "error": reason}, "failed")
         return None
     body = json.dumps(delivery["payload"], separators=(",", ":"))
     entry = await _post(state, endpoint, delivery_id, body)
     if entry["error"] is None:
-        await store.log_attempt(delivery_id, entry, "delivered")
+        await store.log_attempt(delivery, entry, "delivered")
         await store.succeeded(endpoint["_id"])
         return None
     number = len(delivery["attempts"]) + 1
     after = await store.failed_try(endpoint["_id"], s.webhook_disable_after)
     if number >= s.webhook_max_attempts or after is None or not after["active"]:
-        await store.log_attempt(delivery_id, entry, "failed")
+        await store.log_attempt(delivery, entry, "failed")
         log.warning("webhook %s to %s failed: %s", delivery_id, endpoint["url"], entry["error"])
         return None
-    await store.log_attempt(delivery_id, entry, "pending")
+    await store.log_attempt(delivery, entry, "pending")
     return float(s.webhook_backoff_seconds * 2 ** (number - 1))
 
 

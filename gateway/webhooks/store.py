@@ -138,10 +138,18 @@ class WebhookStore:
     async def delivery(self, delivery_id: str) -> Doc | None:
         return await self.deliveries.find_one({"_id": delivery_id})
 
-    async def log_attempt(self, delivery_id: str, attempt: Doc, status: str) -> None:
+    async def log_attempt(self, delivery: Doc, attempt: Doc, status: str) -> None:
+        # The whole list is set, not `$push`ed: the embedded test server stores a pushed
+        # document as a string. Only the one task holding the message writes a delivery.
         await self.deliveries.update_one(
-            {"_id": delivery_id},
-            {"$push": {"attempts": attempt}, "$set": {"status": status, "updatedAt": now_iso()}},
+            {"_id": delivery["_id"]},
+            {
+                "$set": {
+                    "attempts": [*delivery["attempts"], attempt],
+                    "status": status,
+                    "updatedAt": now_iso(),
+                }
+            },
         )
 
     async def deliveries_of(self, endpoint_id: str, limit: int) -> list[WebhookDelivery]:
