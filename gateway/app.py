@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 
 from gateway import health, media
+from gateway.analytics import routes as analytics_routes
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
@@ -96,6 +97,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(user_routes.router)
     app.include_router(security_routes.router)
     app.include_router(webhook_routes.router)
+    app.include_router(analytics_routes.router)
     app.include_router(media.router)
     app.include_router(health.router)
     app.include_router(metrics.router())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from gateway.analytics.queries import ensure_indexes as ensure_analytics_indexes
 from gateway.clients import ServiceClient
 from gateway.db import Database
 from gateway.jobs.events import JobEvents
@@ -85,6 +86,7 @@ async def open_state(
     await media_owners.ensure_indexes()
     webhooks = WebhookStore(db)
     await webhooks.ensure_indexes()
+    await ensure_analytics_indexes(db)
     return GatewayState(
         settings=settings,
         db=db,
