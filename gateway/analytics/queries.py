@@ -12,6 +12,7 @@ nor expressions inside a compound `_id`, so groups have one key and split by `$c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -149,13 +150,13 @@ async def dashboard(db: Database, owner: str | None, since: str, until: str | No
     window: Doc = {"$gte": since} if until is None else {"$gte": since, "$lt": until}
     days: Doc = {"$gte": since[:10]} if until is None else {"$gte": since[:10], "$lt": until[:10]}
     created = {"createdAt": window}
-    return {
-        "since": since,
-        "jobs": await job_totals(db, {**_scope(owner), **created}),
-        "projects": await project_totals(db, {**_scope(owner), **created}),
-        "credits": await credit_totals(db, {**_scope(owner, "user_id"), **created}),
-        "views": await views_total(db, {**_scope(owner, "owner"), "date": days}),
-    }
+    jobs, projects, credits, views = await asyncio.gather(
+        job_totals(db, {**_scope(owner), **created}),
+        project_totals(db, {**_scope(owner), **created}),
+        credit_totals(db, {**_scope(owner, "user_id"), **created}),
+        views_total(db, {**_scope(owner, "owner"), "date": days}),
+    )
+    return {"since": since, "jobs": jobs, "projects": projects, "credits": credits, "views": views}
 
 
 async def _daily(
@@ -178,38 +179,32 @@ def _days(since: str, until: datetime | None = None) -> list[str]:
 async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
     """One row per day of the window, days without activity included."""
     created = {"createdAt": {"$gte": since}}
-    jobs = await _daily(
-        db,
-        "jobs",
-        {**_scope(owner), **created},
-        {
-            "jobs": {"$sum": 1},
-            "done": _when("status", "done"),
-            "failed": _when("status", "failed"),
-            "seconds": {"$sum": {"$ifNull": ["$_seconds", 0]}},
-        },
-    )
-    projects = await _daily(
-        db,
-        "projects",
-        {**_scope(owner), **created},
-        {"projects": {"$sum": 1}, "published": _when("status", PUBLISHED)},
-    )
-    credits = await _daily(
-        db,
-        "credit_ledger",
-        {**_scope(owner, "user_id"), **created},
-        {
-            "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
-            "cost": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
-        },
-    )
-    views = await _daily(
-        db,
-        "youtube_views",
-        {**_scope(owner, "owner"), "date": {"$gte": since[:10]}},
-        {"views": {"$sum": "$views"}},
-        day="$date",
+    jobs, projects, credits, views = await asyncio.gather(
+        _daily(
+            db,
+            "jobs",
+            {**_scope(owner), **created},
+            {
+                "jobs": {"$sum": 1},
+                "done": _when("status", "done"),
+                "failed": _when("status", "failed"),
+                "seconds": {"$sum": {"$ifNull": ["$_seconds", 0]}},
+            },
+        ),
+        _daily(
+            db,
+            "projects",
+            {**_scope(owner), **created},
+            {"projects": {"$sum": 1}, "published": _when("status", PUBLISHED)},
+        ),
+        _credits_daily(db, {**_scope(owner, "user_id"), **created}),
+        _daily(
+            db,
+            "youtube_views",
+            {**_scope(owner, "owner"), "date": {"$gte": since[:10]}},
+            {"views": {"$sum": "$views"}},
+            day="$date",
+        ),
     )
     out = []
     for day in _days(since):
@@ -231,27 +226,42 @@ async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
     return out
 
 
-async def costs(db: Database, owner: str | None, since: str) -> Doc:
-    days = await trends(db, owner, since)
-    match = {**_scope(owner, "user_id"), "createdAt": {"$gte": since}}
-    by_reason = await _rows(
+def _credits_daily(db: Database, match: Doc) -> Any:
+    return _daily(
         db,
         "credit_ledger",
-        [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": {"$ifNull": ["$reason", "other"]},
-                    "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
-                    "cost_usd": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
-                }
-            },
-            {"$sort": {"credits": -1}},
-        ],
+        match,
+        {
+            "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
+            "cost": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
+        },
+    )
+
+
+async def costs(db: Database, owner: str | None, since: str) -> Doc:
+    match = {**_scope(owner, "user_id"), "createdAt": {"$gte": since}}
+    daily, total, by_reason = await asyncio.gather(
+        _credits_daily(db, match),
+        credit_totals(db, match),
+        _rows(
+            db,
+            "credit_ledger",
+            [
+                {"$match": match},
+                {
+                    "$group": {
+                        "_id": {"$ifNull": ["$reason", "other"]},
+                        "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
+                        "cost_usd": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
+                    }
+                },
+                {"$sort": {"credits": -1}},
+            ],
+        ),
     )
     return {
         "since": since,
-        "total": await credit_totals(db, match),
+        "total": total,
         "by_reason": [
             {
                 "reason": str(r["_id"]),
@@ -261,19 +271,26 @@ async def costs(db: Database, owner: str | None, since: str) -> Doc:
             for r in by_reason
         ],
         "daily": [
-            {"date": d["date"], "credits": d["credits"], "cost_usd": d["cost_usd"]} for d in days
+            {
+                "date": day,
+                "credits": round(_num(daily.get(day, {}), "credits"), 2),
+                "cost_usd": round(_num(daily.get(day, {}), "cost"), 4),
+            }
+            for day in _days(since)
         ],
     }
 
 
 async def video(db: Database, project: Doc, since: str) -> Doc:
-    jobs = await job_totals(db, {"project_id": project["_id"]})
-    views = await _daily(
-        db,
-        "youtube_views",
-        {"project_id": project["_id"], "date": {"$gte": since[:10]}},
-        {"views": {"$sum": "$views"}},
-        day="$date",
+    jobs, views = await asyncio.gather(
+        job_totals(db, {"project_id": project["_id"]}),
+        _daily(
+            db,
+            "youtube_views",
+            {"project_id": project["_id"], "date": {"$gte": since[:10]}},
+            {"views": {"$sum": "$views"}},
+            day="$date",
+        ),
     )
     return {
         "id": project["_id"],

@@ -17,12 +17,16 @@ async def weekly(db: Database, owner: str | None, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     start, before = queries.since_iso(7, now), queries.since_iso(14, now)
     end = queries.since_iso(0, now)
-    days = await queries.trends(db, owner, start)
+    days, this_week, last_week = await asyncio.gather(
+        queries.trends(db, owner, start),
+        queries.dashboard(db, owner, start),
+        queries.dashboard(db, owner, before, start),
+    )
     return {
         "week_start": start,
         "week_end": end,
-        "this_week": await queries.dashboard(db, owner, start),
-        "last_week": await queries.dashboard(db, owner, before, start),
+        "this_week": this_week,
+        "last_week": last_week,
         "days": days,
     }
 
