@@ -114,8 +114,24 @@ class UserActivity(BaseModel):
     render_minutes: float
 
 
+class SystemLoad(BaseModel):
+    # The one-minute load average over the cores, and memory in use, in percent (None where
+    # the host does not tell).
+    cpuUsage: float | None
+    memoryUsage: float | None
+    queueDepth: int
+
+
 class AdminAnalytics(BaseModel):
+    """Seed 001's platform figures, then the window's totals over every user."""
+
+    totalUsers: int
+    # Users who started a job in the window.
+    activeUsers: int
+    totalProjects: int
+    totalVideosGenerated: int
+    avgGenerationTime: str
+    systemLoad: SystemLoad
     since: str
-    users: int
     totals: Dashboard
     top_users: list[UserActivity]

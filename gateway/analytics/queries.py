@@ -341,3 +341,33 @@ async def top_users(db: Database, since: str, limit: int) -> list[Doc]:
         }
         for r in rows
     ]
+
+
+async def platform(db: Database, since: str) -> Doc:
+    """Seed 001's admin figures: all-time totals, and the users active in the window."""
+    active = await _rows(
+        db,
+        "jobs",
+        [
+            {"$match": {"createdAt": {"$gte": since}}},
+            {"$group": {"_id": "$_owner"}},
+            {"$group": {"_id": None, "n": {"$sum": 1}}},
+        ],
+    )
+    generated = await _one(
+        db,
+        "jobs",
+        [
+            {"$match": {"status": "done"}},
+            {"$group": {"_id": None, "n": {"$sum": 1}, "avg": {"$avg": "$_seconds"}}},
+        ],
+    )
+    users = await db.db.command("count", "users", query={})
+    projects = await db.db.command("count", "projects", query={})
+    return {
+        "totalUsers": int(users["n"]),
+        "activeUsers": int(_num(active[0], "n")) if active else 0,
+        "totalProjects": int(projects["n"]),
+        "totalVideosGenerated": int(_num(generated, "n")),
+        "avgGenerationTime": f"{_num(generated, 'avg') / 60:.1f} minutes",
+    }

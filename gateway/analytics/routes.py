@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -24,32 +27,32 @@ from gateway.auth.roles import USERS_READ
 from gateway.deps import AccountsDep, State
 from gateway.projects.store import check_access
 
-router = APIRouter(prefix="/api/v1", tags=["analytics"])
+router = APIRouter(tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=366, description="The window: this many days back")]
 Reader = Annotated[Principal, require_permission(USERS_READ)]
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
-@router.get("/analytics/dashboard", response_model=Dashboard)
+@router.get("/api/v1/analytics/dashboard", response_model=Dashboard)
 async def dashboard(principal: CurrentPrincipal, state: State, days: Days = 30) -> Dashboard:
     figures = await queries.dashboard(state.db, principal.user_id, queries.since_iso(days))
     return Dashboard.model_validate(figures)
 
 
-@router.get("/analytics/trends", response_model=Trends)
+@router.get("/api/v1/analytics/trends", response_model=Trends)
 async def trends(principal: CurrentPrincipal, state: State, days: Days = 30) -> Trends:
     since = queries.since_iso(days)
     rows = await queries.trends(state.db, principal.user_id, since)
     return Trends.model_validate({"since": since, "days": rows})
 
 
-@router.get("/analytics/costs", response_model=Costs)
+@router.get("/api/v1/analytics/costs", response_model=Costs)
 async def costs(principal: CurrentPrincipal, state: State, days: Days = 30) -> Costs:
     since = queries.since_iso(days)
     return Costs.model_validate(await queries.costs(state.db, principal.user_id, since))
 
 
-@router.get("/analytics/channels/{channel_id}", response_model=ChannelAnalytics)
+@router.get("/api/v1/analytics/channels/{channel_id}", response_model=ChannelAnalytics)
 async def channel(
     channel_id: str, principal: CurrentPrincipal, state: State, days: Days = 30
 ) -> ChannelAnalytics:
@@ -60,7 +63,7 @@ async def channel(
     return ChannelAnalytics.model_validate(figures)
 
 
-@router.get("/analytics/videos/{project_id}", response_model=VideoAnalytics)
+@router.get("/api/v1/analytics/videos/{project_id}", response_model=VideoAnalytics)
 async def video(
     project_id: str, principal: CurrentPrincipal, state: State, days: Days = 30
 ) -> VideoAnalytics:
@@ -71,7 +74,7 @@ async def video(
 
 
 @router.get(
-    "/analytics/reports/weekly",
+    "/api/v1/analytics/reports/weekly",
     response_model=WeeklyReport,
     responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
 )
@@ -92,7 +95,7 @@ async def weekly_report(
     )
 
 
-@router.post("/analytics/reports/weekly/mail", status_code=202, response_model=ReportMailed)
+@router.post("/api/v1/analytics/reports/weekly/mail", status_code=202, response_model=ReportMailed)
 async def mail_weekly_report(
     principal: CurrentPrincipal, state: State, accounts: AccountsDep
 ) -> ReportMailed:
@@ -104,14 +107,29 @@ async def mail_weekly_report(
     return ReportMailed(sent_to=user["email"])
 
 
+def _system_load() -> dict[str, float | None]:
+    cores = os.cpu_count() or 1
+    cpu = (
+        round(min(os.getloadavg()[0] / cores, 1.0) * 100, 1) if hasattr(os, "getloadavg") else None
+    )
+    memory = None
+    with contextlib.suppress(OSError, ValueError, KeyError, ZeroDivisionError):
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        total, free = (int(fields[k].split()[0]) for k in ("MemTotal", "MemAvailable"))
+        memory = round((total - free) / total * 100, 1)
+    return {"cpuUsage": cpu, "memoryUsage": memory}
+
+
+@router.get("/api/v1/admin/analytics", response_model=AdminAnalytics, tags=["admin"])
 @router.get("/admin/analytics", response_model=AdminAnalytics, tags=["admin"])
 async def admin_analytics(_: Reader, state: State, days: Days = 30) -> AdminAnalytics:
     since = queries.since_iso(days)
-    users = await state.db.db.command("count", "users", query={})
+    depth = await state.queue.depth(state.queue.jobs_queue)
     return AdminAnalytics.model_validate(
         {
+            **await queries.platform(state.db, since),
+            "systemLoad": {**_system_load(), "queueDepth": depth},
             "since": since,
-            "users": int(users["n"]),
             "totals": await queries.dashboard(state.db, None, since),
             "top_users": await queries.top_users(state.db, since, 10),
         }

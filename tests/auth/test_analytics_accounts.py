@@ -34,7 +34,13 @@ async def test_the_weekly_report_is_mailed_and_admins_see_everyone(
         answer = await gw.http.get("/api/v1/admin/analytics", headers=admin.headers)
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        assert body["users"] == 2
+        assert (body["totalUsers"], body["activeUsers"], body["totalProjects"]) == (2, 2, 4)
+        assert body["totalVideosGenerated"] == 8
+        assert body["avgGenerationTime"] == f"{(120 + 60 + 600 + 6000) / 4 / 60:.1f} minutes"
+        assert body["systemLoad"]["queueDepth"] == 0
+        assert 0 <= body["systemLoad"]["cpuUsage"] <= 100
+        seed_path = await gw.http.get("/admin/analytics", headers=admin.headers)
+        assert seed_path.json()["totalUsers"] == 2
         assert body["totals"]["jobs"]["total"] == 8
         assert sorted(u["user_id"] for u in body["top_users"]) == sorted(["another-user", user.id])
         assert now_iso() > body["since"]
