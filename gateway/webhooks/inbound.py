@@ -47,7 +47,7 @@ def _check_n8n(state: GatewayState, headers: dict[str, str], body: bytes) -> str
     """The verified signature, or a 401 saying what is wrong with it."""
     s = state.settings
     if not s.webhook_n8n_secret:
-        raise ApiError(503, "n8n webhooks are not configured on this server")
+        raise _unauthorized("n8n webhooks are not enabled on this server: no shared secret is set")
     timestamp, signature = headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER)
     if not timestamp or not signature:
         raise _unauthorized(
@@ -133,7 +133,9 @@ async def receive_youtube(
 ) -> InboundReceipt:
     secret = state.settings.webhook_youtube_hub_secret
     if not secret:
-        raise ApiError(503, "YouTube push notifications are not configured on this server")
+        raise _unauthorized(
+            "YouTube push notifications are not enabled on this server: no hub secret is set"
+        )
     signature = headers.get(HUB_SIGNATURE_HEADER)
     if not signature:
         raise _unauthorized("Missing X-Hub-Signature (sha1=HMAC-SHA1 of the body)")

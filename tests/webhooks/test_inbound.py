@@ -196,3 +196,28 @@ async def test_the_hub_challenge_is_echoed_for_a_youtube_feed(gw: Gateway) -> No
 async def test_endpoint_management_still_needs_an_account(gw: Gateway) -> None:
     response = await gw.http.get("/api/v1/webhooks/endpoints")
     assert response.status_code == 401
+
+
+async def test_without_secrets_every_signed_call_is_refused(mongo_url: str, tmp_path: Path) -> None:
+    app = build_app(auth_settings(mongo_url, tmp_path / "media"))
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        body = b"{}"
+        n8n = await http.post(
+            "/api/v1/webhooks/n8n/video-complete", content=body, headers=signed(body)
+        )
+        assert n8n.status_code == 401
+        assert n8n.json()["detail"] == (
+            "n8n webhooks are not enabled on this server: no shared secret is set"
+        )
+        push = await http.post(
+            "/api/v1/webhooks/youtube/callback",
+            content=FEED,
+            headers={"x-hub-signature": hub_signature(HUB_SECRET, FEED)},
+        )
+        assert push.status_code == 401
+        assert push.json()["detail"] == (
+            "YouTube push notifications are not enabled on this server: no hub secret is set"
+        )
+        db = app.state.gateway.db.db
+        assert (await db.command("count", "webhook_events", query={}))["n"] == 0
+        await app.state.gateway.db.client.drop_database(db.name)
