@@ -26,6 +26,7 @@ from gateway.security.counters import Counters, too_many
 from gateway.settings import GatewaySettings
 from gateway.users.apikeys import ApiKeyStore
 from gateway.users.store import UserStore, normalize_email, user_out
+from gateway.webhooks.store import WebhookStore
 from runtime.storage import Storage
 
 log = logging.getLogger("gateway.auth")
@@ -344,6 +345,7 @@ class Accounts:
                 log.warning("could not delete media %s of user %s", key, user_id, exc_info=True)
         await self.media.forget(removed)
         await self.api_keys.delete_all(user_id)
+        await WebhookStore(self.db).delete_all(user_id)
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)
         await self.users.delete(user_id)

@@ -91,6 +91,11 @@ class WebhookStore:
             raise EndpointNotFound(endpoint_id)
         await self.deliveries.delete_many({"endpoint_id": endpoint_id})
 
+    async def delete_all(self, owner: str) -> None:
+        """An account's endpoints and their log, when the account is deleted."""
+        await self.deliveries.delete_many({"_owner": owner})
+        await self.endpoints.delete_many({"_owner": owner})
+
     async def subscribed(self, owner: str, event: str) -> list[Doc]:
         cursor = self.endpoints.find({"_owner": owner, "active": True, "events": event})
         return [doc async for doc in cursor]
