@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway.analytics import queries
 from gateway.analytics.charts import ChartFormat, draw_report
-from gateway.auth.mail import Mail, MailSender
+from gateway.auth.mail import Attachment, Mail, MailSender
 from gateway.db import Database
 
 
@@ -61,5 +61,7 @@ def summary(report: dict[str, Any]) -> str:
 
 
 async def mail(sender: MailSender, to: str, report: dict[str, Any]) -> None:
-    subject = f"AI Studio weekly report, week of {report['week_start'][:10]}"
-    await sender.send(Mail(to=to, subject=subject, body=summary(report)))
+    week = report["week_start"][:10]
+    charts = Attachment(f"weekly-report-{week}.pdf", "application/pdf", await chart(report, "pdf"))
+    subject = f"AI Studio weekly report, week of {week}"
+    await sender.send(Mail(to=to, subject=subject, body=summary(report), attachments=(charts,)))

@@ -23,6 +23,9 @@ async def test_the_weekly_report_is_mailed_and_admins_see_everyone(
         assert mail.to == user.email
         assert "Jobs: 3 (+200% on the week before)" in mail.body
         assert "YouTube views: 300" in mail.body
+        (pdf,) = mail.attachments
+        assert (pdf.content_type, pdf.filename.endswith(".pdf")) == ("application/pdf", True)
+        assert pdf.data.startswith(b"%PDF-")
         own = await gw.http.get("/api/v1/analytics/dashboard", headers=user.headers)
         assert own.json()["jobs"]["total"] == 4
         other_video = await gw.http.get("/api/v1/analytics/videos/op1", headers=user.headers)
