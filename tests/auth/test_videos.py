@@ -32,6 +32,8 @@ RENDERED = {
     "fps": 30,
     "size_bytes": 123456,
     "render_seconds": 3.2,
+    "segments_encoded": 1,
+    "segments_reused": 0,
     "scenes": [{"start": 0.0, "end": 12.5}],
 }
 
