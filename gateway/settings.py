@@ -142,6 +142,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     # A top-up buys between 1 and this many credits, each at credit_price_cents.
     credits_topup_max: int = Field(1000, ge=1)
     credit_price_cents: int = Field(100, ge=1)
+    # A reservation that takes the balance to this or below sends the `credits.low` webhook.
+    credits_low_threshold: int = Field(2, ge=0)
     # Stripe Checkout: top-ups answer 503 until stripe_api_key (and, for the webhook,
     # stripe_webhook_secret) are set.
     stripe_api_key: str | None = None

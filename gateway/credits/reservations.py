@@ -23,6 +23,7 @@ from gateway.credits.ledger import InsufficientCredits
 from gateway.db import Doc
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
+from gateway.webhooks.delivery import emit
 
 log = logging.getLogger("gateway.credits")
 
@@ -70,7 +71,7 @@ async def reserve(
     prices = stage_prices(state.settings, stages)
     total = sum(prices.values())
     if total > 0:
-        await state.credits.post(
+        entry, appended = await state.credits.post(
             principal.user_id,
             f"job:{job_id}:reserve",
             "deduction",
@@ -78,6 +79,12 @@ async def reserve(
             f"Video generation ({kind})",
             job_id=job_id,
         )
+        low = state.settings.credits_low_threshold
+        if appended and entry["balance"] + total > low >= entry["balance"]:
+            # Once, as the balance crosses the threshold, not on every job below it.
+            await emit(
+                state, principal.user_id, "credits.low", {"balance": entry["balance"], "below": low}
+            )
     return {"user_id": principal.user_id, "reserved": total, "prices": prices, "state": "reserved"}
 
 
