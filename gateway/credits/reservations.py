@@ -62,13 +62,25 @@ async def ensure_covers(
         raise InsufficientCredits(balance, needed)
 
 
+def ai_prices(settings: GatewaySettings, kind: str, stage: str) -> dict[str, int]:
+    """A user's own AI job has one stage, priced by the job's kind."""
+    return {stage: int(settings.credits_per_ai_job.get(kind, 0))}
+
+
 async def reserve(
-    state: GatewayState, principal: Principal | None, job_id: str, kind: str, stages: list[str]
+    state: GatewayState,
+    principal: Principal | None,
+    job_id: str,
+    kind: str,
+    stages: list[str],
+    prices: dict[str, int] | None = None,
+    what: str = "Video generation",
 ) -> Doc | None:
     """Take the job's credits (402 if the balance does not cover them); None when free."""
     if principal is None or not charged(principal):
         return None
-    prices = stage_prices(state.settings, stages)
+    if prices is None:
+        prices = stage_prices(state.settings, stages)
     total = sum(prices.values())
     if total > 0:
         entry, appended = await state.credits.post(
@@ -76,7 +88,7 @@ async def reserve(
             f"job:{job_id}:reserve",
             "deduction",
             -total,
-            f"Video generation ({kind})",
+            f"{what} ({kind})",
             job_id=job_id,
         )
         low = state.settings.credits_low_threshold
