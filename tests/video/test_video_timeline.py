@@ -61,11 +61,12 @@ def test_plan_covers_every_frame_once_and_ends_with_the_narration() -> None:
     assert timeline.segments[-1].end == timeline.total_frames
     for a, b in zip(timeline.segments, timeline.segments[1:], strict=False):
         assert a.end == b.start
-    # Transitions take at most half of the shorter scene, and are whole inside a segment.
+    # Transitions take at most half of the shorter scene, each a segment of its own.
     assert timeline.transitions == [0, 24, 18, 18]
     blended = [s for s in timeline.segments if s.blend]
-    assert [s.blend for s in blended] == [24, 18, 18]
-    assert all(s.frames > s.blend for s in blended)
+    assert [(s.blend, s.frames, s.scenes) for s in blended] == [
+        (24, 24, (0, 1)), (18, 18, (1, 2)), (18, 18, (2, 3))
+    ]  # fmt: skip
 
 
 def test_too_many_scenes_for_the_narration_is_422() -> None:
