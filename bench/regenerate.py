@@ -3,10 +3,10 @@ cross-fades, narration, music, word subtitles), with a text overlay on every sce
 once into an empty segment cache through POST /timeline-render, then again after one scene is
 edited, through the real HTTP API of one video service process.
 
-Edits: one scene's text overlay retyped (the target: its segment and the cross-fade out of it
-are encoded again), one scene's picture replaced (the same two), and one word of one scene's
-captions retyped (its segment alone). The music loop is synthesised before the clock starts,
-so the full render is not flattered by a first use.
+Edits: one scene's text overlay retyped (the target: its segment and the short cross-fades
+into and out of it are encoded again), one scene's picture replaced (the same three), and one
+word of one scene's captions retyped (the segments it shows on). The music loop is
+synthesised before the clock starts, so the full render is not flattered by a first use.
 Printed: wall times, regenerate / full (target <= 25%), segments encoded and reused, and the
 CPU seconds of the service and its FFmpegs (steadier than wall time on a shared machine).
 Run: python -m bench.regenerate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,14 +16,22 @@ from services.video.tasks import together
 class Job:
     frames: int
     run: Callable[[], Awaitable[None]]
+    # Draws two scenes (a transition): the most memory of any segment.
+    blend: bool = False
 
 
 async def run_encoders(
     jobs: list[Job], soundtrack: Callable[[], Awaitable[None]], parallel: int
 ) -> None:
     """Encode every segment and build the soundtrack, `parallel` at a time."""
-    # Longest first, so the last segments to finish are short and no core idles long.
-    pending = [job.run for job in sorted(jobs, key=lambda job: -job.frames)]
+    # Longest first, so the last segments to finish are short and no core idles long; each
+    # transition after a scene's segment, so two of them (the largest processes) seldom run
+    # at once.
+    scenes, blends = ([job for job in jobs if job.blend == kind] for kind in (False, True))
+    scenes.sort(key=lambda job: -job.frames)
+    blends.sort(key=lambda job: -job.frames)
+    ordered = [job for pair in itertools.zip_longest(scenes, blends) for job in pair if job]
+    pending = [job.run for job in ordered]
     # The soundtrack is a job for the same workers, taken once each has encoded one segment.
     # Run beside them from the start, its samples and its FFmpeg (~20 MB each) landed on the
     # encoders' own peak at their start; run instead of a segment, it adds memory to nothing

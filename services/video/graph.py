@@ -129,8 +129,7 @@ def segment_args(
         k = graph.add("-stream_loop", "-1", "-ss", f"{offset:.6f}", "-i", str(source.path))
         return f"[{k}:v]{_clip_filter(source, frames, size, fps, fmt)}"
 
-    blend, rest = segment.blend, segment.frames - segment.blend
-    if not blend:
+    if not segment.blend:
         first = (
             f"[{stills[0]}:v]{TO_YUV},{moving(0, segment.start, segment.frames)}"
             if 0 in stills
@@ -138,34 +137,18 @@ def segment_args(
         )
         chains = [f"{first}[v]"]
     else:
-        # xfade costs about 3 ms on every frame it passes, even after its transition: it gets
-        # only the blended frames, and the rest of the incoming scene joins through concat.
-        xfade = (
-            f"[s0][s1]xfade=transition={transition}:duration={blend / fps:.6f}:offset=0,"
-            "format=yuv420p"
-        )
-        outgoing = (
-            f"[{stills[0]}:v]{TO_YUV444},{moving(0, segment.start, blend)}"
-            if 0 in stills
-            else clip_piece(0, segment.start, blend, "yuv444p")
-        )
-        chains = [f"{outgoing}[s0]"]
-        if 1 in stills:
-            chains += [
-                f"[{stills[1]}:v]split[r1][r2];[r2]{TO_YUV}[c2]"
-                if rest
-                else f"[{stills[1]}:v]null[r1]",
-                f"[r1]{TO_YUV444},{moving(1, segment.start, blend)}[s1]",
-            ]
-            if rest:
-                chains.append(f"[c2]{moving(1, segment.start + blend, rest)}[s2]")
-        else:
-            chains.append(f"{clip_piece(1, segment.start, blend, 'yuv444p')}[s1]")
-            if rest:
-                chains.append(f"{clip_piece(1, segment.start + blend, rest, 'yuv420p')}[s2]")
-        chains.append(f"{xfade}[x]" if rest else f"{xfade}[v]")
-        if rest:
-            chains.append("[x][s2]concat=n=2:v=1:a=0[v]")
+        pieces = [
+            f"[{stills[j]}:v]{TO_YUV444},{moving(j, segment.start, segment.frames)}"
+            if j in stills
+            else clip_piece(j, segment.start, segment.frames, "yuv444p")
+            for j in (0, 1)
+        ]
+        chains = [
+            f"{pieces[0]}[s0]",
+            f"{pieces[1]}[s1]",
+            f"[s0][s1]xfade=transition={transition}:duration={segment.frames / fps:.6f}:"
+            "offset=0,format=yuv420p[v]",
+        ]
     current = "v"
     stack: list[tuple[str, Layer]] = [("l", layer) for layer in layers]
     stack += [("sub", layer) for layer in (subtitles,) if layer is not None]

@@ -225,7 +225,9 @@ class Renderer:
                 work,
                 font=settings.video_font_name,
             )
-            digested = await self.cache.inputs(input_files(sources, layers, watermark), documents)
+            digested = await self.cache.inputs(
+                input_files(sources, layers, watermark, subtitles), documents
+            )
             await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(timeline.scenes))]
@@ -290,7 +292,7 @@ class Renderer:
                     advanced(k, timeline_plan.segments[k].frames)
 
             jobs = [
-                Job(s.frames, functools.partial(segment, k))
+                Job(s.frames, functools.partial(segment, k), blend=bool(s.blend))
                 for k, s in enumerate(timeline_plan.segments)
             ]
             await run_encoders(jobs, mixed_audio, parallel)

@@ -125,12 +125,17 @@ def _plain(value: object, files: list[Path]) -> object:
 
 
 def input_files(
-    sources: Sequence[Source], layers: Sequence[Layer], watermark: SubtitleLayer | None
+    sources: Sequence[Source],
+    layers: Sequence[Layer],
+    watermark: SubtitleLayer | None,
+    subtitles: SubtitleLayer | None,
 ) -> list[Path]:
     """The files segments read: backgrounds, overlay pictures, text and watermark documents
-    and their fonts folders (the subtitles' documents are per segment: segment_subtitles.py;
-    their fonts are the configured folder, in the environment)."""
+    and their fonts folders, the subtitles' fonts folder (their documents are per segment:
+    segment_subtitles.py)."""
     found = [s.canvas if isinstance(s, Still) else s.path for s in sources]
+    if subtitles is not None and subtitles.fonts_dir is not None:
+        found.append(subtitles.fonts_dir)
     for layer in [*layers, *([watermark] if watermark is not None else [])]:
         if isinstance(layer, Picture):
             found.append(layer.path)

@@ -93,6 +93,22 @@ def fonts_folder(path: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+def font_family_files(fonts_dir: Path | None, font: str, dest: Path) -> Path | None:
+    """A folder of only the files of `font` (its regular and bold faces, named as DejaVu's
+    are) in `fonts_dir`: libass reads every file of its fonts folder into memory, in every
+    segment process. The whole folder when it has no such files. Blocking."""
+    if fonts_dir is None:
+        return None
+    base = font.replace(" ", "")
+    found = [p for p in (fonts_dir / f"{base}.ttf", fonts_dir / f"{base}-Bold.ttf") if p.is_file()]
+    if not found:
+        return fonts_dir
+    dest.mkdir(exist_ok=True)
+    for source in found:
+        (dest / source.name).symlink_to(source)
+    return dest
+
+
 async def subtitle_layer(
     cues: list[Cue] | None,
     options: SubtitleOptions | None,
@@ -118,7 +134,9 @@ async def subtitle_layer(
     await asyncio.to_thread(document.write_text, text, encoding="utf-8")
     return SubtitleLayer(
         ass=document,
-        fonts_dir=fonts_folder(fonts_dir),
+        fonts_dir=await asyncio.to_thread(
+            font_family_files, fonts_folder(fonts_dir), font, work / "band.fonts"
+        ),
         width=size[0],
         height=tall,
         top=top,

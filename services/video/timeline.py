@@ -76,8 +76,8 @@ class Clip:
 
 @dataclass(frozen=True)
 class Segment:
-    """Frames [start, end) rendered by one FFmpeg process: the last scene in `scenes`, whose
-    first `blend` frames are the transition from the scene before it (then scenes has two)."""
+    """Frames [start, end) rendered by one FFmpeg process: a piece of one scene, or (`scenes`
+    has two) the `blend` frames of the transition from the first into the second."""
 
     start: int
     end: int
@@ -111,7 +111,7 @@ def plan(
     chunk_frames: int,
 ) -> Plan:
     """Round the scene shares to frames and cut the timeline into segments of at most about
-    `chunk_frames`: each scene from the start of its incoming transition, in equal pieces."""
+    `chunk_frames`: each transition alone, each scene's frames after it in equal pieces."""
     count = len(seconds)
     total = round(sum(seconds) * fps)
     if total < count:
@@ -138,19 +138,16 @@ def plan(
         first = bounds[i] - lead[i]
         last = bounds[i + 1] - lead[i + 1] + trans[i + 1] if i + 1 < count else total
         clips.append(Clip(first, last))
-    # A transition shares its segment with the scene it leads into: one FFmpeg start and one
-    # keyframe fewer per scene than a segment of its own would cost.
+    # A transition is a segment of its own: editing a scene then re-encodes its frames and
+    # the short blends into and out of it, not the whole neighbouring scene.
     segments: list[Segment] = []
     for i in range(count):
         start = bounds[i] - lead[i]
         end = bounds[i + 1] - lead[i + 1] if i + 1 < count else total
+        if trans[i]:
+            segments.append(Segment(start, start + trans[i], (i - 1, i), trans[i]))
+            start += trans[i]
         pieces = max(1, round((end - start) / chunk_frames))
         cuts = [start + (end - start) * k // pieces for k in range(pieces + 1)]
-        # The first piece holds the whole transition.
-        cuts[1] = max(cuts[1], start + trans[i] + 1) if pieces > 1 else cuts[1]
-        for k, (a, b) in enumerate(itertools.pairwise(cuts)):
-            if k == 0 and trans[i]:
-                segments.append(Segment(a, b, (i - 1, i), trans[i]))
-            elif b > a:
-                segments.append(Segment(a, b, (i,)))
+        segments += [Segment(a, b, (i,)) for a, b in itertools.pairwise(cuts) if b > a]
     return Plan(fps, total, bounds, trans, clips, segments)

@@ -99,24 +99,27 @@ async def test_changing_one_scene_re_encodes_only_the_segments_that_show_it(
     video: httpx.AsyncClient, eight: Path
 ) -> None:
     timeline = layout(DURATIONS)
-    assert [s.scenes for s in timeline.segments] == [(0,), (0, 1), (1, 2), (2, 3)]
+    assert [s.scenes for s in timeline.segments] == [
+        (0,), (0, 1), (1,), (1, 2), (2,), (2, 3), (3,)
+    ]  # fmt: skip
+    assert [s.frames for s in timeline.segments if s.blend] == [19, 19, 19]
     first = await render(video, body(IMAGES))
-    assert (first["segments_encoded"], first["segments_reused"]) == (4, 0)
-    assert await cached(eight) == 4
+    assert (first["segments_encoded"], first["segments_reused"]) == (7, 0)
+    assert await cached(eight) == 7
 
     same = await render(video, body(IMAGES))
-    assert (same["segments_encoded"], same["segments_reused"]) == (0, 4)
+    assert (same["segments_encoded"], same["segments_reused"]) == (0, 7)
     assert changed_frames(eight / first["video_key"], eight / same["video_key"]) == set()
 
-    # Scene 1's picture is replaced: its segment and the next one (its cross-fade out of
-    # scene 1) are encoded again; scenes 0 and 3 are joined as stored.
+    # Scene 1's picture is replaced: its own segment and the two short cross-fades into and
+    # out of it are encoded again; scenes 0, 2 and 3 are joined as stored.
     edited = await render(video, body([IMAGES[0], "img/c.jpg", *IMAGES[2:]]))
-    assert (edited["segments_encoded"], edited["segments_reused"]) == (2, 2)
-    assert await cached(eight) == 6
+    assert (edited["segments_encoded"], edited["segments_reused"]) == (3, 4)
+    assert await cached(eight) == 10
     changed = changed_frames(eight / first["video_key"], eight / edited["video_key"])
     assert changed, "the new picture shows"
-    assert changed <= frames_of(timeline, [1, 2])
-    assert not changed & frames_of(timeline, [0, 3])
+    assert changed <= frames_of(timeline, [1, 2, 3])
+    assert not changed & frames_of(timeline, [0, 4, 5, 6])
     assert edited["duration"] == pytest.approx(first["duration"], abs=1 / FPS)
 
 
@@ -128,27 +131,29 @@ async def test_editing_one_caption_re_encodes_only_the_segment_it_shows_on(
     words = [w for i in range(4) for w in words_for(f"scene{i} words{i}", 2.0 * i + 0.7, 0.3)]
     subtitles = {"style": "boxed", "position": "bottom"}
     first = await render(video, body(IMAGES, words=words, subtitles=subtitles))
-    assert (first["segments_encoded"], first["segments_reused"]) == (4, 0)
+    assert (first["segments_encoded"], first["segments_reused"]) == (7, 0)
 
     retyped = [dict(w) for w in words]
     retyped[4]["word"] = "changed"  # the first word shown in scene 2
     edited = await render(video, body(IMAGES, words=retyped, subtitles=subtitles))
-    assert (edited["segments_encoded"], edited["segments_reused"]) == (1, 3)
+    assert (edited["segments_encoded"], edited["segments_reused"]) == (1, 6)
     changed = changed_frames(eight / first["video_key"], eight / edited["video_key"])
     assert changed, "the new caption shows"
-    assert changed <= frames_of(timeline, [2])
+    assert changed <= frames_of(timeline, [4])
 
 
 async def test_scenes_moved_in_time_are_encoded_again_and_match_a_fresh_render(
     settings: Settings, video: httpx.AsyncClient, eight: Path, tmp_path: Path
 ) -> None:
     await render(video, body(IMAGES))
-    # Scene 1 takes longer: scene 0 keeps its frames, every later one moves.
+    # Scene 1 takes longer: scene 0 and the fade out of it (basic_fade's stills do not
+    # move) keep their frames, every later one moves.
     moved = [2.0, 3.0, 1.5, 1.5]
-    assert layout(moved).segments[0] == layout(DURATIONS).segments[0]
+    assert layout(moved).segments[:2] == layout(DURATIONS).segments[:2]
+    assert layout(moved).segments[2] != layout(DURATIONS).segments[2]
     again = await render(video, body(IMAGES, moved))
-    assert again["segments_reused"] == 1
-    assert again["segments_encoded"] == len(layout(moved).segments) - 1
+    assert again["segments_reused"] == 2
+    assert again["segments_encoded"] == len(layout(moved).segments) - 2
     # The same request to a service that keeps no segments: the same frames.
     fresh_app = build_app(
         settings(video_parallel_segments=2, video_segment_cache_bytes=0, media_root=eight)
@@ -184,11 +189,14 @@ def overlaid(texts: list[str], extra: dict[int, dict[str, Any]] | None = None) -
     }
 
 
-async def test_a_text_overlay_edit_on_one_of_eight_scenes_touches_two_segments(
+async def test_a_text_overlay_edit_on_one_of_eight_scenes_touches_its_scene_and_two_blends(
     video: httpx.AsyncClient, eight: Path
 ) -> None:
     timeline = layout([1.5] * 8, narration=None)
-    assert len(timeline.segments) == 8
+    assert len(timeline.segments) == 15
+    assert [(s.scenes, s.frames) for s in timeline.segments[1::2]] == [
+        ((i, i + 1), 18) for i in range(7)
+    ]
     texts = [f"Part {i}" for i in range(8)]
 
     async def timeline_render(request: dict[str, Any]) -> dict[str, Any]:
@@ -198,18 +206,19 @@ async def test_a_text_overlay_edit_on_one_of_eight_scenes_touches_two_segments(
         return result
 
     first = await timeline_render(overlaid(texts))
-    assert (first["segments_encoded"], first["segments_reused"]) == (8, 0)
+    assert (first["segments_encoded"], first["segments_reused"]) == (15, 0)
 
-    # Scene 3's text: its segment, and the next one (scene 3 fades out under scene 4).
+    # Scene 3's text: its segment, and the cross-fades into and out of it.
     edited = await timeline_render(overlaid([*texts[:3], "Edited", *texts[4:]]))
-    assert (edited["segments_encoded"], edited["segments_reused"]) == (2, 6)
+    assert (edited["segments_encoded"], edited["segments_reused"]) == (3, 12)
     changed = changed_frames(eight / first["video_key"], eight / edited["video_key"], 12)
     assert changed, "the new text shows"
-    assert changed <= frames_of(timeline, [3, 4])
+    assert changed <= frames_of(timeline, [5, 6, 7])
 
     # A logo added to scene 6: one more layer, yet the segments before it keep their keys.
     logo = {"type": "image", "key": "img/b.jpg", "scale": 0.2, "position": {"x": 80, "y": 80}}
     added = await timeline_render(overlaid([*texts[:3], "Edited", *texts[4:]], {6: logo}))
-    assert (added["segments_encoded"], added["segments_reused"]) == (2, 6)
+    assert (added["segments_encoded"], added["segments_reused"]) == (3, 12)
     changed = changed_frames(eight / edited["video_key"], eight / added["video_key"], 12)
-    assert changed <= frames_of(timeline, [6, 7])
+    assert changed, "the logo shows"
+    assert changed <= frames_of(timeline, [11, 12, 13])

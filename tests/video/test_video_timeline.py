@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,9 @@ from contracts.errors import ApiError
 from contracts.video import Scene, SubtitlePosition, SubtitleStyle, Template
 from services.video.catalog import SUBTITLE_POSITIONS, SUBTITLE_STYLES, TEMPLATES
 from services.video.motion import frame_size
+from services.video.settings import VideoSettings
 from services.video.soundtrack import integrated_loudness
+from services.video.sublayer import font_family_files
 from services.video.subtitles import ass_document, cues_from_file, cues_from_words
 from services.video.timeline import plan, scene_seconds
 
@@ -61,11 +64,12 @@ def test_plan_covers_every_frame_once_and_ends_with_the_narration() -> None:
     assert timeline.segments[-1].end == timeline.total_frames
     for a, b in zip(timeline.segments, timeline.segments[1:], strict=False):
         assert a.end == b.start
-    # Transitions take at most half of the shorter scene, and are whole inside a segment.
+    # Transitions take at most half of the shorter scene, each a segment of its own.
     assert timeline.transitions == [0, 24, 18, 18]
     blended = [s for s in timeline.segments if s.blend]
-    assert [s.blend for s in blended] == [24, 18, 18]
-    assert all(s.frames > s.blend for s in blended)
+    assert [(s.blend, s.frames, s.scenes) for s in blended] == [
+        (24, 24, (0, 1)), (18, 18, (1, 2)), (18, 18, (2, 3))
+    ]  # fmt: skip
 
 
 def test_too_many_scenes_for_the_narration_is_422() -> None:
@@ -108,3 +112,16 @@ def test_loudness_summary_is_read_and_silence_is_left_alone() -> None:
     assert integrated_loudness(summary) == pytest.approx(-23.4)
     assert integrated_loudness(summary.replace("-23.4", "-70.0")) is None
     assert integrated_loudness("nothing") is None
+
+
+def test_subtitles_get_a_fonts_folder_of_their_font_alone(tmp_path: Path) -> None:
+    fonts = VideoSettings().video_fonts_dir
+    assert (fonts / "DejaVuSans.ttf").is_file(), "the DejaVu fonts are installed"
+    own = font_family_files(fonts, "DejaVu Sans", tmp_path / "sans")
+    assert own == tmp_path / "sans"
+    assert sorted(p.name for p in own.iterdir()) == ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+    assert (own / "DejaVuSans.ttf").read_bytes() == (fonts / "DejaVuSans.ttf").read_bytes()
+    # A font the folder has no files for: libass gets the whole folder, as before.
+    assert font_family_files(fonts, "Noto Sans", tmp_path / "noto") == fonts
+    assert not (tmp_path / "noto").exists()
+    assert font_family_files(None, "DejaVu Sans", tmp_path / "none") is None
