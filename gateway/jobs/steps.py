@@ -66,7 +66,7 @@ async def _keep_lease(
     state: GatewayState, job_id: str, lease: str, work: asyncio.Task[Any]
 ) -> None:
     """Renew the lease; cancel the work as soon as this execution no longer holds the job."""
-    every = max(state.settings.job_lease / 4, 0.2)
+    every = max(state.settings.job_lease_seconds / 4, 0.2)
     while True:
         await asyncio.sleep(every)
         try:
@@ -80,7 +80,7 @@ async def _keep_lease(
 
 async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
     settings = state.settings
-    doc = await state.jobs.claim(job_id, lease, settings.job_lease)
+    doc = await state.jobs.claim(job_id, lease, settings.job_lease_seconds)
     if doc is None:
         return Outcome()  # ended, cancelled, or held by a live execution: a duplicate message
     if doc["attempts"] > settings.job_max_attempts:
@@ -188,7 +188,7 @@ async def _failed_or_wait(
     times; anything else (a 4xx, a broken answer) fails the job with the service's reason."""
     settings = state.settings
     waited = float(doc.get("_waited") or 0.0)
-    if exc.status in BUSY and waited < settings.job_max_wait:
+    if exc.status in BUSY and waited < settings.job_max_wait_seconds:
         wait = _retry_after(exc, min(int(waited // 5), 6))
     elif exc.status in TRANSIENT and doc["attempts"] < settings.job_max_attempts:
         wait = _retry_after(exc, doc["attempts"])

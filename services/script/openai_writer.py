@@ -159,23 +159,23 @@ class OpenAIWriter:
         key = settings.script_openai_api_key
         self._client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(
-                connect=settings.script_openai_connect_timeout_s,
-                read=settings.script_openai_read_timeout_s,
+                connect=settings.script_openai_connect_timeout_seconds,
+                read=settings.script_openai_read_timeout_seconds,
                 write=30,
-                pool=settings.script_openai_connect_timeout_s,
+                pool=settings.script_openai_connect_timeout_seconds,
             ),
             headers={"Authorization": f"Bearer {key.get_secret_value()}"} if key else {},
         )
         self._slots = asyncio.Semaphore(settings.script_openai_concurrency)
-        cap = settings.script_openai_max_retry_wait_s
+        cap = settings.script_openai_max_retry_wait_seconds
         self._retry = RetryPolicy(
             attempts=settings.script_openai_max_attempts,
-            backoff_seconds=settings.script_openai_backoff_s,
+            backoff_seconds=settings.script_openai_backoff_seconds,
             max_backoff_seconds=cap,
             max_retry_after_seconds=cap,
             # A completion only computes an answer: asking again doubles nothing.
             repeatable=True,
-            # The whole request is bounded (script_openai_total_timeout_s): a longer wait than
+            # The whole request is bounded (script_openai_total_timeout_seconds): a longer wait than
             # the cap is passed on to the caller as Retry-After rather than spent here.
             give_up_beyond_cap=True,
         )
@@ -242,7 +242,7 @@ class OpenAIWriter:
             {"role": "system", "content": system},
             {"role": "user", "content": _brief_message(brief)},
         ]
-        total = self.settings.script_openai_total_timeout_s
+        total = self.settings.script_openai_total_timeout_seconds
         try:
             async with asyncio.timeout(total), self._slots:
                 try:

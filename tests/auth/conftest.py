@@ -38,7 +38,7 @@ def auth_settings(mongo_url: str, media: Path, **overrides: Any) -> GatewaySetti
         "auth_argon2_memory_kib": 8192,
         "auth_admin_email": ADMIN_EMAIL,
         "auth_admin_password": ADMIN_PASSWORD,
-        "auth_revocation_poll": 0.2,
+        "auth_revocation_poll_seconds": 0.2,
         "rate_limit_per_minute": {"free": 10_000, "pro": 10_000, "business": 10_000},
     }
     values.update(overrides)

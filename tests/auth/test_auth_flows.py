@@ -243,7 +243,7 @@ async def test_password_reset_token_works_once(gw: AuthGateway) -> None:
 
 
 async def test_expired_reset_token_is_refused(make_gateway: Factory) -> None:
-    async with make_gateway(auth_reset_ttl=60) as gw:
+    async with make_gateway(auth_reset_ttl_seconds=60) as gw:
         account = await gw.register()
         await gw.http.post("/api/v1/auth/password-reset", json={"email": account.email})
         token = token_of(gw, "password-reset/confirm")
