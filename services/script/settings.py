@@ -10,6 +10,8 @@ from pydantic_settings import SettingsConfigDict
 from runtime.servicetoken import ServiceTokenSettings
 from runtime.storage import StorageSettings
 
+ResponseFormat = Literal["json_schema", "json_object"]
+
 
 class ScriptSettings(StorageSettings, ServiceTokenSettings):
     # Renamed fields keep their old environment names as aliases; code builds them by name.
@@ -28,7 +30,7 @@ class ScriptSettings(StorageSettings, ServiceTokenSettings):
     script_openai_model: str = "gpt-4o-mini"
     # json_schema where the server supports structured outputs; json_object for the others
     # (DeepSeek, older servers). Either way the answer is validated here.
-    script_openai_response_format: Literal["json_schema", "json_object"] = "json_schema"
+    script_openai_response_format: ResponseFormat = "json_schema"
     script_openai_temperature: float = Field(default=0.7, ge=0, le=2)
     script_openai_max_tokens: int | None = Field(default=None, ge=64)
     script_openai_connect_timeout_seconds: float = Field(
