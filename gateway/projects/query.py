@@ -4,8 +4,10 @@ Field filters (`?status=draft`, repeated key = OR, `fps=30` also matches the num
 operators `_gte _lte _ne _like`, full-text `q`, `_sort/_order`, `_start/_end/_limit` and
 `_page/_limit`, plus the integration guide's `status/search/page/limit` and the versioned API's
 `sort/order`. Parameters that start with `_` and are not known are refused rather than ignored,
-so a typo never silently returns everything. `_like` and `search` become `TextFilter`s that the
-store applies with RE2 (gateway/projects/textmatch.py), never `$regex` sent to the database.
+so a typo never silently returns everything. A plain field filter naming a field that no
+project has is ignored, as JSON Server drops it before filtering (the store checks). `_like`
+and `search` become `TextFilter`s that the store applies with RE2
+(gateway/projects/textmatch.py), never `$regex` sent to the database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}(\.[A-Za-z0-9_-]{1,64}){0,4}$"
 class ListQuery:
     filter: dict[str, Any]
     sort: list[tuple[str, int]]
+    # Plain field filters as (path, clause): the store adds to `filter` only those whose path
+    # some project holds, since JSON Server ignores a filter on a field no item has.
+    fields: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Applied by the store after `filter`, in the gateway: all must match.
     text: list[TextFilter] = field(default_factory=list)
     skip: int = 0
@@ -136,6 +141,7 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
         return values[0] if values else None
 
     clauses: list[dict[str, Any]] = []
+    fields: list[tuple[str, dict[str, Any]]] = []
     text: list[TextFilter] = []
     for key, values in grouped.items():
         if key in PAGING or key in IGNORED or key in GUIDE:
@@ -147,8 +153,10 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
         if op == "_like":
             patterns = tuple(compile_pattern(v, key[:64]) for v in values)
             text.append(TextFilter((_path(name),), patterns))
-        else:
+        elif op:
             clauses.append(_condition(_path(name), op, values))
+        else:
+            fields.append((_path(name), _condition(_path(name), op, values)))
 
     q = one("q")
     if q:
@@ -175,6 +183,7 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
     query = ListQuery(
         filter={"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0],
         sort=sort,
+        fields=fields,
         text=text,
     )
 

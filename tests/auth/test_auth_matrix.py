@@ -234,3 +234,25 @@ async def test_deleting_an_account_deletes_its_projects_and_media(world: World) 
         "/api/v1/auth/login", json={"email": owner.email, "password": "Correct-Horse-42"}
     )
     assert login.status_code == 401
+
+
+async def test_a_field_only_others_projects_have_is_unknown_to_a_filter(world: World) -> None:
+    gw = world.gw
+    other = world.people["other"]
+    assert other is not None
+    r = await gw.http.post(
+        "/projects", json={"title": "Theirs", "client": "acme"}, headers=other.headers
+    )
+    assert r.status_code == 201
+
+    async def titles(who: str, query: str) -> list[str]:
+        r = await gw.http.get(f"/projects?{query}", headers=world.headers(who))
+        assert r.status_code == 200, r.text
+        return sorted(p["title"] for p in r.json())
+
+    # No project the owner can read has `client`: the filter is ignored, as JSON Server does,
+    # and tells nothing of what other users' projects hold.
+    assert await titles("owner", "client=globex") == ["Mine"]
+    assert await titles("other", "client=globex") == []
+    assert await titles("other", "client=acme") == ["Theirs"]
+    assert await titles("admin", "client=globex") == []
