@@ -465,8 +465,8 @@ class Renderer:
                 *sorted(range(len(parts)), key=lambda k: -timeline.segments[k].frames)
             ]
             # The soundtrack (None) is a job for the same workers, taken once each has encoded
-            # one segment. Run beside them from the start, its samples and its FFmpeg (~20 MB
-            # each) landed on the encoders' own peak at their start; run instead of a segment,
+            # one segment. Run beside them from the start, its samples and its FFmpeg landed on
+            # the encoders' own memory peak at their start; run instead of a segment,
             # it adds memory to nothing and takes the same core-seconds.
             pending.insert(min(parallel, len(parts)), None)
 

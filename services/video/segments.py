@@ -43,7 +43,7 @@ class Encoding:
             "-g",
             str(self.fps * 4),
             # Every segment starts on a keyframe at a scene change already; without B-frames
-            # superfast encodes these frames about a third faster at the same CRF.
+            # superfast encodes these frames faster at the same CRF.
             "-bf",
             "0",
             "-sc_threshold",
@@ -108,7 +108,7 @@ def segment_args(
     if not blend:
         chains = [f"[0:v]{TO_YUV},{moving(0, segment.start, segment.frames)}[v]"]
     else:
-        # xfade costs about 3 ms on every frame it passes, even after its transition: it gets
+        # xfade costs time on every frame it passes, even after its transition: it gets
         # only the blended frames, and the rest of the incoming scene joins through concat.
         xfade = (
             f"[s0][s1]xfade=transition={transition}:duration={blend / fps:.6f}:offset=0,"

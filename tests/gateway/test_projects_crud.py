@@ -1,4 +1,4 @@
-"""The app's project calls, exactly as frontend-contract.md traces them."""
+"""The app's project calls, exactly as the app makes them."""
 
 from __future__ import annotations
 
