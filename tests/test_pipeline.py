@@ -32,6 +32,8 @@ from studio.demo import DemoOptions, pipeline
 from tests.gateway.conftest import gateway_settings
 from tests.support import free_port, job_worker, serve
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 
 @dataclass
 class Stack:

@@ -20,6 +20,8 @@ import pytest
 from studio.stack import busy_ports
 from tests.support import free_port, wait_until_ready
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 STUDIO = str(Path(sys.executable).with_name("studio"))
 
 

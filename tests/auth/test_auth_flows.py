@@ -279,7 +279,7 @@ async def test_bad_tokens_are_401_with_a_string_detail(gw: AuthGateway) -> None:
     tampered_claims = {**claims, "role": "admin"}
     tampered = ".".join([header_b64, _forge(tampered_claims, KEY_A).split(".")[1], signature])
     none_token = jwt.encode(
-        {**claims, "role": "admin"}, None, algorithm="none", headers={"kid": "k1"}
+        {**claims, "role": "admin"}, "", algorithm="none", headers={"kid": "k1"}
     )
     cases = {
         "expired": _forge({**claims, "exp": int(time.time()) - 10}, KEY_A),

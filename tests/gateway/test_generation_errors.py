@@ -26,7 +26,8 @@ def services() -> Iterator[respx.MockRouter]:
 
 async def new_project(gateway: Gateway, **fields: Any) -> dict[str, Any]:
     body = {"title": "Tides", "script_text": "The sea breathes twice a day.", **fields}
-    return (await gateway.http.post("/projects", json=body)).json()
+    created: dict[str, Any] = (await gateway.http.post("/projects", json=body)).json()
+    return created
 
 
 async def test_a_service_that_is_down_is_503_and_the_project_is_unchanged(

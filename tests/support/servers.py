@@ -1,4 +1,4 @@
-"""Test helpers: free ports, serving an app over real TCP, the embedded database."""
+"""Free ports, serving an app over real TCP, and the embedded database and Redis servers."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from typing import Any
 
 import httpx
 import uvicorn
-from celery.contrib.testing.worker import start_worker
 from fastapi import FastAPI
 
-from gateway.jobs.queue import build_celery
-from gateway.jobs.worker import close_contexts
-from gateway.settings import GatewaySettings
 from studio.mongo import start_embedded
 from studio.redis import start_redis
 
@@ -92,17 +88,3 @@ def embedded_redis(data_dir: Path) -> Iterator[str]:
     proc, url = start_redis(data_dir, "127.0.0.1", free_port(), persist=False)
     with _stopped_after(proc):
         yield url
-
-
-@contextlib.contextmanager
-def job_worker(settings: GatewaySettings, concurrency: int = 4) -> Iterator[None]:
-    """A Celery worker in this process (threads), on the settings' Redis queues: for tests
-    that need jobs to run; the fault tests start real worker processes instead."""
-    app = build_celery(settings)
-    with start_worker(
-        app, pool="threads", concurrency=concurrency, perform_ping_check=False, loglevel="WARNING"
-    ):
-        try:
-            yield
-        finally:
-            close_contexts(app)
