@@ -130,6 +130,7 @@ async def test_generation_for_an_unknown_project_is_404(gateway: Gateway) -> Non
 async def test_an_unknown_job_is_404(gateway: Gateway) -> None:
     response = await gateway.http.get("/jobs/0123456789abcdef")
     assert response.status_code == 404
+    assert response.json()["detail"] == "Job not found: 0123456789abcdef"
 
 
 async def test_subtitle_for_a_foreign_audio_url_is_422(gateway: Gateway) -> None:
