@@ -20,8 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
-from tests.support import free_port, wait_until_ready
-from tests.test_studio_up import free_block
+from tests.support import free_block, free_port, wait_until_ready
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

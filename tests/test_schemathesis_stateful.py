@@ -12,13 +12,11 @@ calls are synchronous), against the test session's database. Bounded: derandomiz
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +31,7 @@ from schemathesis.generation import GenerationMode
 from gateway.app import build_app as build_gateway
 from services.script.app import build_app as build_script
 from tests.auth.conftest import PASSWORD, auth_settings
-from tests.support import serve
+from tests.support import serve, served_in_thread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -102,46 +100,6 @@ class User:
 class Stack:
     url: str
     db_name: str
-
-
-@contextlib.contextmanager
-def served_in_thread(start: Callable[[contextlib.AsyncExitStack], Awaitable[str]]) -> Iterator[str]:
-    """Run `start` (which serves apps on the stack it is given) in a thread's own event loop.
-
-    Schemathesis calls are synchronous: a server in the test's own loop would never answer.
-    Yields what `start` returns (the URL to test) and stops the servers afterwards.
-    """
-    result: list[str] = []
-    failure: list[BaseException] = []
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with contextlib.AsyncExitStack() as stack:
-            result.append(await start(stack))
-            ready.set()
-            await stop.wait()
-
-    def run() -> None:
-        try:
-            loop.run_until_complete(main())
-        except BaseException as exc:  # handed to the test thread, which re-raises it
-            failure.append(exc)
-        finally:
-            ready.set()
-            loop.close()
-
-    thread = threading.Thread(target=run, name="stateful-stack", daemon=True)
-    thread.start()
-    ready.wait(60)
-    if failure or not result:
-        raise RuntimeError("the stack did not start") from (failure[0] if failure else None)
-    try:
-        yield result[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
 
 
 @pytest.fixture(scope="module")
