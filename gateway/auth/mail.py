@@ -58,7 +58,9 @@ class SmtpMailSender:
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message.set_content(mail.body)
-        with smtplib.SMTP(s.auth_smtp_host, s.auth_smtp_port, timeout=s.auth_smtp_timeout) as smtp:
+        with smtplib.SMTP(
+            s.auth_smtp_host, s.auth_smtp_port, timeout=s.auth_smtp_timeout_seconds
+        ) as smtp:
             if s.auth_smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if s.auth_smtp_username:

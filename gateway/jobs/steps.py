@@ -71,7 +71,7 @@ async def _keep_lease(
     state: GatewayState, job_id: str, lease: str, work: asyncio.Task[Any]
 ) -> None:
     """Renew the lease; cancel the work as soon as this execution no longer holds the job."""
-    every = max(state.settings.job_lease / 4, 0.2)
+    every = max(state.settings.job_lease_seconds / 4, 0.2)
     while True:
         await asyncio.sleep(every)
         try:
@@ -85,7 +85,7 @@ async def _keep_lease(
 
 async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
     settings = state.settings
-    doc = await state.jobs.claim(job_id, lease, settings.job_lease)
+    doc = await state.jobs.claim(job_id, lease, settings.job_lease_seconds)
     if doc is None:
         return Outcome()  # ended, cancelled, or held by a live execution: a duplicate message
     if doc["attempts"] > settings.job_max_attempts:
@@ -219,7 +219,7 @@ async def _failed_or_wait(
     settings = state.settings
     waited = float(doc.get("_waited") or 0.0)
     # A spent YouTube quota is not a busy service: it comes back tomorrow, so the job fails.
-    if exc.status in BUSY and exc.code != QUOTA_EXCEEDED and waited < settings.job_max_wait:
+    if exc.status in BUSY and exc.code != QUOTA_EXCEEDED and waited < settings.job_max_wait_seconds:
         wait = _retry_after(exc, min(int(waited // 5), 6))
     elif exc.status in TRANSIENT and doc["attempts"] < settings.job_max_attempts:
         wait = _retry_after(exc, doc["attempts"])

@@ -24,9 +24,9 @@ async def run_encoders(
     # Longest first, so the last segments to finish are short and no core idles long.
     pending = [job.run for job in sorted(jobs, key=lambda job: -job.frames)]
     # The soundtrack is a job for the same workers, taken once each has encoded one segment.
-    # Run beside them from the start, its samples and its FFmpeg (~20 MB each) landed on the
-    # encoders' own peak at their start; run instead of a segment, it adds memory to nothing
-    # and takes the same core-seconds.
+    # Run beside them from the start, its samples and its FFmpeg landed on the encoders' own
+    # memory peak at their start; run instead of a segment, it adds memory to nothing and takes
+    # the same core-seconds.
     workers = min(parallel, len(jobs))
     pending.insert(workers, soundtrack)
 

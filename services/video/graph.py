@@ -138,7 +138,7 @@ def segment_args(
         )
         chains = [f"{first}[v]"]
     else:
-        # xfade costs about 3 ms on every frame it passes, even after its transition: it gets
+        # xfade costs time on every frame it passes, even after its transition: it gets
         # only the blended frames, and the rest of the incoming scene joins through concat.
         xfade = (
             f"[s0][s1]xfade=transition={transition}:duration={blend / fps:.6f}:offset=0,"
