@@ -136,26 +136,16 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     # spread over the workers as its images do.
     index = stages.index(doc["_next"])
     stage = stages[index]
-    changes: Doc = {}
     begun = time.time()
     await state.jobs.report(job_id, lease, stage=stage, percent=_percent(doc, stage, 0.0))
     await publish(state, job_id)
     try:
-        if stage == "script":
-            await generate_script(state, ref, {})
-        elif stage == "audio":
-            await generate_audio(state, ref, {})
-        elif stage == "images":
-            if await _fan_out(state, doc, lease, ref):
-                return Outcome()  # the last image task continues the job
-        elif stage == "render":
-            changes = await _render(state, doc, lease, ref, subtitles=False)
-        elif stage == "subtitles":
-            changes = await _render(state, doc, lease, ref, subtitles=True)
-        elif stage == "publish":
-            changes = await upload.publish(state, doc, lease, ref)
+        ran = await _run_stage(state, doc, lease, ref, stage)
     except ApiError as exc:
         return await _failed_or_wait(state, doc, lease, stage, exc)
+    if ran is None:
+        return Outcome()  # the last image task continues the job
+    changes = ran
     # How long the stage ran (its last, successful try): the gateway's metrics read it.
     took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
     took.update(await reservations.cost_fields(state, doc, stage, changes))
@@ -178,6 +168,26 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     )
     await state.queue.run_job(job_id, doc["_priority"])
     return Outcome()
+
+
+async def _run_stage(
+    state: GatewayState, doc: Doc, lease: str, ref: ProjectRef, stage: str
+) -> Doc | None:
+    """Run one stage: the project changes it made, or None once its images were fanned out."""
+    if stage == "script":
+        await generate_script(state, ref, {})
+    elif stage == "audio":
+        await generate_audio(state, ref, {})
+    elif stage == "images":
+        if await _fan_out(state, doc, lease, ref):
+            return None
+    elif stage == "render":
+        return await _render(state, doc, lease, ref, subtitles=False)
+    elif stage == "subtitles":
+        return await _render(state, doc, lease, ref, subtitles=True)
+    elif stage == "publish":
+        return await upload.publish(state, doc, lease, ref)
+    return {}
 
 
 async def _own_stage(state: GatewayState, doc: Doc, lease: str) -> Outcome:

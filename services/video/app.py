@@ -111,6 +111,14 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    _catalog_routes(app, settings, renderer)
+    _media_routes(app, renderer, ingester, music_maker, lip_syncer)
+    return app
+
+
+def _catalog_routes(app: FastAPI, settings: VideoSettings, renderer: Renderer) -> None:
+    """What the service offers: its health, templates, styles, positions and music."""
+
     @app.get("/health", response_model=Health)
     async def health() -> Health:
         return Health(
@@ -140,14 +148,24 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     async def music() -> MusicResponse:
         return MusicResponse(moods=items(MUSIC_MOODS))
 
-    @app.post("/music/generate", response_model=MusicGenerateResponse)
-    async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
-        return await music_maker.generate(body)
-
     @app.post("/music/{mood}/preview", response_model=MusicPreview)
     async def preview(mood: str) -> MusicPreview:
         """The mood's loop as an MP3 in storage (rendered on the first call) and its key."""
         return await music_preview(mood, settings, renderer.storage)
+
+
+def _media_routes(
+    app: FastAPI,
+    renderer: Renderer,
+    ingester: Ingester,
+    music_maker: MusicMaker,
+    lip_syncer: LipSyncMaker,
+) -> None:
+    """The routes that make media: music, ingest, lip sync, renders and their progress."""
+
+    @app.post("/music/generate", response_model=MusicGenerateResponse)
+    async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
+        return await music_maker.generate(body)
 
     @app.post("/ingest", response_model=IngestedFile)
     async def ingest(body: IngestRequest) -> IngestedFile:
@@ -194,8 +212,6 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         if found is None:
             raise ApiError(404, f"No render {render_id} is known to this process")
         return found
-
-    return app
 
 
 def uuid_hex() -> str:

@@ -5,7 +5,8 @@ Building and starting the app costs far more than a test of one route, so a modu
 app; before each test `reset` puts back what a fresh start leaves: the database holds only what
 start-up wrote (the roles, a bootstrap admin; collections and their indexes stay, so the app's
 handles and indexes remain valid, on nx-27017 and on MongoDB alike), no message waits in the
-gateway's queues, the media folder is empty, and no credential, revocation or mail is cached.
+gateway's queues, the media folder is empty, no credential, revocation or mail is cached, and
+the library's stock shelf has not yet checked (or failed to render) its stock entries.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gateway.app import build_app
 from gateway.auth.mail import MemoryMailSender
 from gateway.auth.service import Accounts
 from gateway.jobs.queue import KOMBU_SEP, PRIORITY_STEPS
+from gateway.library.stock import StockShelf
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
 from tests.support.servers import serve
@@ -118,6 +120,12 @@ def _forget_credentials(accounts: Accounts) -> None:
         accounts.mail.outbox.clear()
 
 
+def _forget_stock(stock: StockShelf) -> None:
+    # The stock entries were in the emptied library: the next listing renders them again.
+    stock.complete.clear()
+    stock.failed_at.clear()
+
+
 async def reset(app: FastAPI, started: Documents) -> None:
     """Make the running app look freshly started (see the module's docstring)."""
     db = _database(app)
@@ -129,6 +137,7 @@ async def reset(app: FastAPI, started: Documents) -> None:
     await _purge_queues(state)
     _empty_folder(state.settings.media_root)
     _forget_credentials(app.state.accounts)
+    _forget_stock(state.stock)
 
 
 async def drop_database(mongo_url: str, name: str) -> None:
