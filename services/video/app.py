@@ -111,13 +111,13 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    _catalog_routes(app, settings, renderer)
-    _media_routes(app, renderer, ingester, music_maker, lip_syncer)
+    _catalog_routes(app, renderer)
+    _media_routes(app, settings, renderer, ingester, music_maker, lip_syncer)
     return app
 
 
-def _catalog_routes(app: FastAPI, settings: VideoSettings, renderer: Renderer) -> None:
-    """What the service offers: its health, templates, styles, positions and music."""
+def _catalog_routes(app: FastAPI, renderer: Renderer) -> None:
+    """What the service offers: its health, templates, styles, positions and music moods."""
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:
@@ -148,14 +148,10 @@ def _catalog_routes(app: FastAPI, settings: VideoSettings, renderer: Renderer) -
     async def music() -> MusicResponse:
         return MusicResponse(moods=items(MUSIC_MOODS))
 
-    @app.post("/music/{mood}/preview", response_model=MusicPreview)
-    async def preview(mood: str) -> MusicPreview:
-        """The mood's loop as an MP3 in storage (rendered on the first call) and its key."""
-        return await music_preview(mood, settings, renderer.storage)
-
 
 def _media_routes(
     app: FastAPI,
+    settings: VideoSettings,
     renderer: Renderer,
     ingester: Ingester,
     music_maker: MusicMaker,
@@ -166,6 +162,11 @@ def _media_routes(
     @app.post("/music/generate", response_model=MusicGenerateResponse)
     async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
         return await music_maker.generate(body)
+
+    @app.post("/music/{mood}/preview", response_model=MusicPreview)
+    async def preview(mood: str) -> MusicPreview:
+        """The mood's loop as an MP3 in storage (rendered on the first call) and its key."""
+        return await music_preview(mood, settings, renderer.storage)
 
     @app.post("/ingest", response_model=IngestedFile)
     async def ingest(body: IngestRequest) -> IngestedFile:
