@@ -159,6 +159,9 @@ class RenderResponse(BaseModel):
     size_bytes: int
     render_seconds: float
     scenes: list[SceneTiming]
+    # Segments encoded by this render, and those joined as a render before had stored them.
+    segments_encoded: int = Field(ge=0)
+    segments_reused: int = Field(ge=0)
 
 
 class BurnSubtitlesRequest(BaseModel):

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from gateway import health, media
 from gateway.ai import avatars, media_ai, voices
 from gateway.ai import routes as ai_routes
+from gateway.analytics import routes as analytics_routes
 from gateway.auth import routes as auth_routes
 from gateway.auth.middleware import AuthMiddleware
 from gateway.auth.service import Accounts
@@ -35,6 +36,7 @@ from gateway.settings import GatewaySettings
 from gateway.state import close_state, open_state
 from gateway.users import routes as user_routes
 from gateway.videos import routes as video_routes
+from gateway.webhooks import routes as webhook_routes
 from gateway.youtube import routes as youtube_routes
 from runtime.app import create_app
 from runtime.logs import configure_logging
@@ -112,6 +114,8 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(video_routes.router)
     app.include_router(youtube_routes.router)
     app.include_router(channel_routes.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(analytics_routes.router)
     app.include_router(media.router)
     app.include_router(library_routes.router)
     app.include_router(health.router)

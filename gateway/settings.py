@@ -266,6 +266,24 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
             raise ValueError("must be a multiple of 262144 (256 KiB)")
         return value
 
+    # Webhooks in and out, and analytics (issue 10).
+    # Development only: lets endpoints on loopback, private or link-local addresses be registered.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # Tries per delivery; the wait before try n is webhook_backoff_seconds * 2**(n-2).
+    webhook_max_attempts: int = Field(5, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(30.0, gt=0)
+    # An endpoint is disabled after this many failed tries in a row (any success resets it).
+    webhook_disable_after: int = Field(10, ge=1)
+    # At most this much of a receiver's answer is kept in the delivery log.
+    webhook_log_body_bytes: int = Field(2000, ge=0, le=65536)
+    # Shared secret of n8n's calls (HMAC-SHA256 over "timestamp.body"); unset refuses them.
+    webhook_n8n_secret: str | None = None
+    # A signed call older or newer than this is refused, and a signature is accepted once.
+    webhook_replay_window_seconds: int = Field(300, ge=10)
+    # The hub.secret given to YouTube's PubSubHubbub hub (X-Hub-Signature: sha1=...).
+    webhook_youtube_hub_secret: str | None = None
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from gateway.analytics.queries import ensure_indexes as ensure_analytics_indexes
 from gateway.clients import ServiceClient
 from gateway.credits.ledger import CreditLedger
 from gateway.credits.payments import Payments
@@ -20,6 +21,7 @@ from gateway.media_owners import MediaOwners
 from gateway.media_urls import MediaSigner, MediaUrls
 from gateway.projects.store import ProjectStore
 from gateway.settings import GatewaySettings
+from gateway.webhooks.store import WebhookStore
 from gateway.youtube.hub import YouTube
 from runtime.storage import Storage, build_storage
 
@@ -51,6 +53,7 @@ class GatewayState:
     credits: CreditLedger
     payments: Payments
     youtube: YouTube
+    webhooks: WebhookStore
 
     @property
     def urls(self) -> MediaUrls:
@@ -101,6 +104,9 @@ async def open_state(
     await credits.ensure_indexes()
     youtube = YouTube(settings, db)
     await youtube.ensure_indexes()
+    webhooks = WebhookStore(db)
+    await webhooks.ensure_indexes()
+    await ensure_analytics_indexes(db)
     return GatewayState(
         settings=settings,
         db=db,
@@ -116,6 +122,7 @@ async def open_state(
         credits=credits,
         payments=Payments(settings, db, credits),
         youtube=youtube,
+        webhooks=webhooks,
     )
 
 

@@ -58,6 +58,9 @@ class Storage(Protocol):
     async def delete(self, key: str) -> None: ...
     async def delete_prefix(self, prefix: str) -> int: ...
     async def ping(self) -> None: ...
+    # Caches kept in storage: what is under a prefix, and marking an object as just used.
+    async def list_prefix(self, prefix: str) -> list[StoredObject]: ...
+    async def touch(self, key: str) -> None: ...
 
     @asynccontextmanager
     async def staging(self, prefix: str) -> AsyncIterator[None]:
@@ -172,6 +175,39 @@ class LocalStorage(Storage):
         if not os.access(self.root, os.W_OK):
             raise OSError(f"storage root {self.root} is not writable")
 
+    async def list_prefix(self, prefix: str) -> list[StoredObject]:
+        folder = self.path_for(prefix.rstrip("/"))
+
+        def scan() -> list[StoredObject]:
+            found = []
+            for path in folder.rglob("*") if folder.is_dir() else ():
+                # A write under way (see _write) is not an object yet.
+                if path.name.startswith(".tmp-"):
+                    continue
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    continue
+                if not path.is_file():
+                    continue
+                key = path.relative_to(self.root).as_posix()
+                tag = hashlib.md5(f"{st.st_size}-{st.st_mtime_ns}".encode(), usedforsecurity=False)
+                found.append(
+                    StoredObject(
+                        key, st.st_size, tag.hexdigest(), content_type_for(key), st.st_mtime
+                    )
+                )
+            return found
+
+        return await asyncio.to_thread(scan)
+
+    async def touch(self, key: str) -> None:
+        path = self.path_for(key)
+        try:
+            await asyncio.to_thread(os.utime, path)
+        except FileNotFoundError:
+            raise _not_found(key) from None
+
 
 class S3Storage(Storage):
     """Any S3-compatible bucket. boto3 is synchronous, so every call runs in a worker thread."""
@@ -281,6 +317,44 @@ class S3Storage(Storage):
 
     async def ping(self) -> None:
         await asyncio.to_thread(self.client.head_bucket, Bucket=self.bucket)
+
+    async def list_prefix(self, prefix: str) -> list[StoredObject]:
+        full = self._k(prefix.rstrip("/")) + "/"
+
+        def scan() -> list[StoredObject]:
+            found = []
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
+                for item in page.get("Contents", []):
+                    found.append(
+                        StoredObject(
+                            item["Key"].removeprefix(self.prefix),
+                            int(item["Size"]),
+                            str(item.get("ETag", "")).strip('"'),
+                            content_type_for(item["Key"]),
+                            item["LastModified"].timestamp(),
+                        )
+                    )
+            return found
+
+        return await asyncio.to_thread(scan)
+
+    async def touch(self, key: str) -> None:
+        # S3 has no utime: copying an object onto itself with new metadata stamps a new
+        # LastModified, server-side, without moving its bytes.
+        try:
+            await asyncio.to_thread(
+                self.client.copy_object,
+                Bucket=self.bucket,
+                Key=self._k(key),
+                CopySource={"Bucket": self.bucket, "Key": self._k(key)},
+                MetadataDirective="REPLACE",
+                ContentType=content_type_for(key),
+            )
+        except Exception as exc:
+            if self._missing(exc):
+                raise _not_found(key) from None
+            raise
 
 
 class StorageSettings(BaseSettings):

@@ -20,10 +20,18 @@ log = logging.getLogger("gateway.mail")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class MailSender(Protocol):
@@ -58,6 +66,9 @@ class SmtpMailSender:
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message.set_content(mail.body)
+        for item in mail.attachments:
+            main, sub = item.content_type.split("/", 1)
+            message.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
         with smtplib.SMTP(
             s.auth_smtp_host, s.auth_smtp_port, timeout=s.auth_smtp_timeout_seconds
         ) as smtp:

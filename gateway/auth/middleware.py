@@ -56,7 +56,8 @@ PUBLIC_PATHS = frozenset(
 HEALTH_PATHS = frozenset({"/health", "/health/live", "/health/ready"})
 # Media URLs are used verbatim as <img>/<video> src, which sends no credentials; their keys are
 # unguessable names the services made.
-PUBLIC_PREFIXES = ("/media/",)
+# Webhooks from other systems carry their own signatures (gateway/webhooks/inbound.py).
+PUBLIC_PREFIXES = ("/media/", "/api/v1/webhooks/n8n/", "/api/v1/webhooks/youtube/")
 # Starting a video render: the expensive call seed 003 limits per hour.
 VIDEO_ROUTE = re.compile(
     r"^(/video/[^/]+|/projects/[^/]+/generate-video|/api/v1/videos/generate"

@@ -27,6 +27,7 @@ from gateway.security.counters import Counters, too_many
 from gateway.settings import GatewaySettings
 from gateway.users.apikeys import ApiKeyStore
 from gateway.users.store import UserStore, normalize_email, user_out
+from gateway.webhooks.store import WebhookStore
 from runtime.storage import Storage
 
 log = logging.getLogger("gateway.auth")
@@ -357,6 +358,7 @@ class Accounts:
         # Their YouTube grants (this server can no longer act for them) and channels.
         await self.db.db["youtube_tokens"].delete_many({"user_id": user_id})
         await self.db.db["channels"].delete_many({"user_id": user_id})
+        await WebhookStore(self.db).delete_all(user_id)
         await self.end_all_sessions(user_id)
         await self.sessions.delete_user(user_id)
         await self.users.delete(user_id)

@@ -41,7 +41,7 @@ def build_celery(settings: GatewaySettings) -> Celery:
     jobs, images = queue_names(settings)
     app = Celery("studio", broker=settings.redis_url, set_as_current=False)
     app.conf.update(
-        include=["gateway.jobs.tasks"],
+        include=["gateway.jobs.tasks", "gateway.webhooks.tasks"],
         # A worker consumes both queues unless told otherwise (`-Q`).
         task_queues=[Queue(jobs), Queue(images)],
         task_default_queue=jobs,

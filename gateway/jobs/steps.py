@@ -36,6 +36,7 @@ from gateway.jobs import ai
 from gateway.jobs.render import burn_request, render_request, rendered, subtitled
 from gateway.projects.access import ProjectRef
 from gateway.state import GatewayState
+from gateway.webhooks.delivery import job_ended
 from gateway.youtube import upload
 from gateway.youtube.google import QUOTA_EXCEEDED
 
@@ -434,6 +435,7 @@ async def end_done(state: GatewayState, doc: Doc, lease: str | None, changes: Do
     if doc["project_id"] is not None:
         await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
+    await job_ended(state, job_id)
 
 
 async def end_failed(
@@ -466,3 +468,4 @@ async def end_failed(
     if doc["project_id"] is not None:
         await _final(lambda: state.projects.release(doc["project_id"], job_id, apply))
     await publish(state, job_id)
+    await job_ended(state, job_id)

@@ -167,10 +167,14 @@ def segment_args(
         if rest:
             chains.append("[x][s2]concat=n=2:v=1:a=0[v]")
     current = "v"
-    stack: list[tuple[str, Layer]] = [(f"l{n}", layer) for n, layer in enumerate(layers)]
+    stack: list[tuple[str, Layer]] = [("l", layer) for layer in layers]
     stack += [("sub", layer) for layer in (subtitles,) if layer is not None]
     stack += [("mark", layer) for layer in (watermark,) if layer is not None]
-    for label, layer in stack:
+    # Labels count only the layers this segment draws: an overlay added to another scene
+    # leaves this segment's command line (and its cache key) as it was.
+    drawn = 0
+    for kind, layer in stack:
+        label = f"{kind}{drawn}" if kind == "l" else kind
         if isinstance(layer, SubtitleLayer):
             band = layer.filter(segment.start, segment.end, fps, label)
             if band is None:
@@ -191,6 +195,7 @@ def segment_args(
                 f"eof_action=repeat:enable='{enable}'[{label}o]",
             ]
         current = f"{label}o"
+        drawn += kind == "l"
     chains.append(f"[{current}]{BT709}[out]")
     return [
         *graph.inputs,

@@ -41,6 +41,8 @@ from services.video.motion import frame_size, move_for
 from services.video.progress import Progress, ProgressBoard, RenderGate
 from services.video.publish import Publisher
 from services.video.scratch import workdir
+from services.video.segment_cache import SegmentCache, input_files
+from services.video.segment_subtitles import segment_layers
 from services.video.settings import VideoSettings
 from services.video.soundtrack import build_soundtrack
 from services.video.sublayer import fonts_folder, subtitle_layer
@@ -66,6 +68,12 @@ class Renderer:
         self.running: dict[str, asyncio.Task[Any]] = {}
         self.gate = RenderGate(
             settings.video_max_concurrent_renders, settings.video_retry_after_seconds
+        )
+        self.cache = SegmentCache(
+            storage,
+            max_bytes=settings.video_segment_cache_bytes,
+            ttl_seconds=settings.video_segment_cache_ttl_seconds,
+            fonts_dir=fonts_folder(settings.video_fonts_dir),
         )
 
     # -- the tracked run shared by /render and /burn-subtitles -------------------------------
@@ -208,6 +216,16 @@ class Renderer:
                 else None
             )
             sounds = await beds(inputs, timeline, timeline_plan, work)
+            own_subtitles, documents = await segment_layers(
+                subtitles,
+                cues,
+                out.subtitles,
+                size,
+                timeline_plan,
+                work,
+                font=settings.video_font_name,
+            )
+            digested = await self.cache.inputs(input_files(sources, layers, watermark), documents)
             await asyncio.to_thread(release_memory)
             progress.stage("rendering", 5)
             moves = [move_for(template.motion, i) for i in range(len(timeline.scenes))]
@@ -217,6 +235,7 @@ class Renderer:
             ]
             soundtrack = work / ("audio.webm" if out.format == "webm" else "audio.m4a")
             done = [0] * len(parts)
+            reused: list[int] = []
 
             def advanced(k: int, frame: int) -> None:
                 done[k] = frame
@@ -230,15 +249,20 @@ class Renderer:
                         voiced, timeline_plan, speech, settings.video_render_timeout_seconds
                     )
                 await asyncio.to_thread(release_memory)  # the synthesised music samples
-                await build_soundtrack(
-                    speech,
-                    sounds,
-                    soundtrack,
-                    duration=timeline_plan.duration,
-                    bitrate_kbps=out.audio_bitrate_kbps,
+                mix: dict[str, Any] = {
+                    "narration": speech,
+                    "beds": sounds,
+                    "duration": timeline_plan.duration,
+                    "bitrate_kbps": out.audio_bitrate_kbps,
+                    "codec": "libopus" if out.format == "webm" else "aac",
+                }
+                make = functools.partial(
+                    build_soundtrack,
+                    out=soundtrack,
                     time_limit=settings.video_render_timeout_seconds,
-                    codec="libopus" if out.format == "webm" else "aac",
+                    **mix,
                 )
+                await self.cache.made_once("soundtrack", mix, out=soundtrack, make=make)
 
             async def segment(k: int) -> None:
                 args = segment_args(
@@ -249,16 +273,21 @@ class Renderer:
                     size=size,
                     transition=template.transition,
                     layers=layers,
-                    subtitles=subtitles,
+                    subtitles=own_subtitles[k],
                     watermark=watermark,
                     encoding=encoding,
                     out=parts[k],
                 )
-                await run_ffmpeg(
-                    args,
+                encode = functools.partial(
+                    run_ffmpeg,
                     time_limit=settings.video_render_timeout_seconds,
                     on_frame=functools.partial(advanced, k),
                 )
+                if await self.cache.encode_once(
+                    args, inputs=digested, out=parts[k], scratch=work, encode=encode
+                ):
+                    reused.append(k)
+                    advanced(k, timeline_plan.segments[k].frames)
 
             jobs = [
                 Job(s.frames, functools.partial(segment, k))
@@ -271,6 +300,8 @@ class Renderer:
             final, video_key, thumb_key = await self.publisher.publish(
                 video, first_scene / 2, work, progress
             )
+        if len(reused) < len(parts):
+            self.cache.sweep_soon()
         return RenderResponse(
             render_id=progress.render_id,
             video_key=video_key,
@@ -282,6 +313,8 @@ class Renderer:
             size_bytes=final.size,
             render_seconds=round(time.perf_counter() - started, 2),
             scenes=_scene_timings(timeline_plan),
+            segments_encoded=len(parts) - len(reused),
+            segments_reused=len(reused),
         )
 
     # -- POST /burn-subtitles ----------------------------------------------------------------

@@ -52,6 +52,11 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     # Finished renders remembered for GET /renders/{id}.
     video_progress_entries: int = Field(default=1000, ge=10)
 
+    # Segment cache (regenerate only what changed): encoded segments kept in media storage
+    # under cache/segments/, swept down to this many bytes; 0 keeps none.
+    video_segment_cache_bytes: int = Field(default=5_000_000_000, ge=0)
+    # A stored segment unused this long is removed by the next sweep; 0: no age limit.
+    video_segment_cache_ttl_seconds: float = Field(default=7 * 86400.0, ge=0)
     # Timeline render: VP9's constant-quality level for webm output (its scale is not x264's).
     video_vp9_crf: int = Field(default=33, ge=14, le=40)
 
