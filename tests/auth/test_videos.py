@@ -33,6 +33,8 @@ RENDERED = {
     "size_bytes": 123456,
     "render_seconds": 3.2,
     "scenes": [{"start": 0.0, "end": 12.5}],
+    "segments_encoded": 1,
+    "segments_reused": 0,
 }
 
 

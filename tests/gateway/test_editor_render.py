@@ -178,6 +178,7 @@ def rendered_answer(render_id: str) -> dict[str, Any]:
         "thumbnail_key": f"{video}/thumb.jpg", "duration": 20.0, "width": 720, "height": 1280,
         "fps": 30, "size_bytes": 1000, "render_seconds": 1.0,
         "scenes": [{"start": 0, "end": 12}, {"start": 12, "end": 20}],
+        "segments_encoded": 2, "segments_reused": 0,
     }  # fmt: skip
 
 
