@@ -69,8 +69,10 @@ def year_of(owner: str, jobs_per_day: int) -> dict[str, list[dict[str, Any]]]:
                  "createdAt": iso(at + timedelta(minutes=n))}
             )  # fmt: skip
             docs["credit_ledger"].append(
-                {"_id": f"{owner}-c{day}-{n}", "user_id": owner, "credits": 5,
-                 "cost_usd": 0.4, "reason": "render" if n % 2 else "script",
+                {"_id": f"{owner}-c{day}-{n}", "user_id": owner, "seq": day * jobs_per_day + n,
+                 "type": "refund" if n % 5 == 4 else "deduction",
+                 "amount": 1 if n % 5 == 4 else -1, "balance": 0,
+                 "description": "Video generation (render)" if n % 2 else "Refund",
                  "createdAt": iso(at + timedelta(minutes=n))}
             )  # fmt: skip
         for channel in range(CHANNELS):

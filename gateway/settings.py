@@ -202,6 +202,8 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     # A top-up buys between 1 and this many credits, each at credit_price_cents.
     credits_topup_max: int = Field(1000, ge=1)
     credit_price_cents: int = Field(100, ge=1)
+    # A reservation that takes the balance to this or below sends the `credits.low` webhook.
+    credits_low_threshold: int = Field(2, ge=0)
     # Stripe Checkout: top-ups answer 503 until stripe_api_key (and, for the webhook,
     # stripe_webhook_secret) are set.
     stripe_api_key: str | None = None
@@ -283,6 +285,18 @@ class GatewaySettings(StorageSettings, ServiceTokenSettings):
     webhook_replay_window_seconds: int = Field(300, ge=10)
     # The hub.secret given to YouTube's PubSubHubbub hub (X-Hub-Signature: sha1=...).
     webhook_youtube_hub_secret: str | None = None
+    # Wiring: credits for the user's own AI jobs, and the scheduled YouTube views pull.
+    # What a user's own AI job costs, by kind: lip-sync renders a video, as a render does.
+    credits_per_ai_job: dict[str, int] = Field(
+        default_factory=lambda: {
+            "audio_generation": 0,
+            "music_generation": 0,
+            "lip_sync": 1,
+            "image_generation": 0,
+        }
+    )
+    # How often the worker's beat pulls YouTube Analytics views; 0 never pulls.
+    youtube_views_pull_interval_seconds: float = Field(6 * 3600.0, ge=0)
 
     @field_validator("public_base_url")
     @classmethod

@@ -154,6 +154,11 @@ async def test_the_render_draws_the_enabled_layers_in_the_asked_format(stack: St
     assert r.status_code == 202, r.text
     assert isinstance(r.json()["data"]["estimated_time"], int)
     assert (await wait_for(http, r.json()["data"]["job_id"]))["status"] == "done"
-    again = (await http.get(f"/projects/{video_id}")).json()
+    # The job ends first, then its outcome lands on the project (gateway/jobs/steps.py).
+    for _ in range(50):
+        again = (await http.get(f"/projects/{video_id}")).json()
+        if again["video_key"] != project["video_key"]:
+            break
+        await asyncio.sleep(0.1)
     assert again["video_key"] != project["video_key"]
     assert again["video_key"].endswith(".webm")

@@ -1,8 +1,9 @@
 """The aggregation pipelines behind `/api/v1/analytics`, one per figure set.
 
 They read `jobs` (kind, status, `_seconds` of work, createdAt), `projects` (duration, status,
-youtube_* fields, channel_id), `credit_ledger` (entries of `user_id`, `credits` spent as a
-positive number, `cost_usd`, `createdAt`) and `youtube_views` (snapshots of `owner`,
+youtube_* fields, channel_id), `credit_ledger` (the credits ledger: `user_id`, `type`,
+`amount` signed, `description`, `createdAt`; what was spent is the deductions less their refunds,
+and its money value is at the top-up price per credit) and `youtube_views` (snapshots of `owner`,
 `project_id`, `channel_id`, `date` as YYYY-MM-DD, `views`); a missing collection counts as empty.
 
 Timestamps are ISO 8601 strings, so a day is their first ten characters and a window a string
@@ -22,6 +23,9 @@ from gateway.db import Database, Doc
 
 DAY = {"$substrBytes": ["$createdAt", 0, 10]}
 PUBLISHED = "uploaded_to_youtube"
+# Entries that spend credits (negative amounts) or give spent ones back (positive); grants and
+# purchases add to the balance and are not spending.
+SPENDING = {"type": {"$in": ["deduction", "refund"]}}
 
 
 async def ensure_indexes(db: Database) -> None:
@@ -119,22 +123,22 @@ async def project_totals(db: Database, match: Doc) -> Doc:
     }
 
 
-async def credit_totals(db: Database, match: Doc) -> Doc:
+def _spent(row: Doc, price: float) -> Doc:
+    """A group's credits spent (its amounts summed, negated) and their value in dollars."""
+    credits = -_num(row, "amount")
+    return {"credits": round(credits, 2), "cost_usd": round(credits * price, 4)}
+
+
+async def credit_totals(db: Database, match: Doc, price: float) -> Doc:
     row = await _one(
         db,
         "credit_ledger",
         [
-            {"$match": match},
-            {
-                "$group": {
-                    "_id": None,
-                    "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
-                    "cost": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
-                }
-            },
+            {"$match": {**match, **SPENDING}},
+            {"$group": {"_id": None, "amount": {"$sum": "$amount"}}},
         ],
     )
-    return {"credits": round(_num(row, "credits"), 2), "cost_usd": round(_num(row, "cost"), 4)}
+    return _spent(row, price)
 
 
 async def views_total(db: Database, match: Doc) -> int:
@@ -146,14 +150,16 @@ async def views_total(db: Database, match: Doc) -> int:
     return int(_num(row, "views"))
 
 
-async def dashboard(db: Database, owner: str | None, since: str, until: str | None = None) -> Doc:
+async def dashboard(
+    db: Database, owner: str | None, since: str, price: float, until: str | None = None
+) -> Doc:
     window: Doc = {"$gte": since} if until is None else {"$gte": since, "$lt": until}
     days: Doc = {"$gte": since[:10]} if until is None else {"$gte": since[:10], "$lt": until[:10]}
     created = {"createdAt": window}
     jobs, projects, credits, views = await asyncio.gather(
         job_totals(db, {**_scope(owner), **created}),
         project_totals(db, {**_scope(owner), **created}),
-        credit_totals(db, {**_scope(owner, "user_id"), **created}),
+        credit_totals(db, {**_scope(owner, "user_id"), **created}, price),
         views_total(db, {**_scope(owner, "owner"), "date": days}),
     )
     return {"since": since, "jobs": jobs, "projects": projects, "credits": credits, "views": views}
@@ -176,7 +182,7 @@ def _days(since: str, until: datetime | None = None) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
+async def trends(db: Database, owner: str | None, since: str, price: float) -> list[Doc]:
     """One row per day of the window, days without activity included."""
     created = {"createdAt": {"$gte": since}}
     jobs, projects, credits, views = await asyncio.gather(
@@ -208,7 +214,8 @@ async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
     )
     out = []
     for day in _days(since):
-        j, p, c, v = (x.get(day, {}) for x in (jobs, projects, credits, views))
+        j, p, v = (x.get(day, {}) for x in (jobs, projects, views))
+        spent = _spent(credits.get(day, {}), price)
         out.append(
             {
                 "date": day,
@@ -218,8 +225,7 @@ async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
                 "render_minutes": round(_num(j, "seconds") / 60, 2),
                 "projects": int(_num(p, "projects")),
                 "published": int(_num(p, "published")),
-                "credits": round(_num(c, "credits"), 2),
-                "cost_usd": round(_num(c, "cost"), 4),
+                **spent,
                 "views": int(_num(v, "views")),
             }
         )
@@ -227,57 +233,34 @@ async def trends(db: Database, owner: str | None, since: str) -> list[Doc]:
 
 
 def _credits_daily(db: Database, match: Doc) -> Any:
-    return _daily(
-        db,
-        "credit_ledger",
-        match,
-        {
-            "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
-            "cost": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
-        },
-    )
+    return _daily(db, "credit_ledger", {**match, **SPENDING}, {"amount": {"$sum": "$amount"}})
 
 
-async def costs(db: Database, owner: str | None, since: str) -> Doc:
+async def costs(db: Database, owner: str | None, since: str, price: float) -> Doc:
     match = {**_scope(owner, "user_id"), "createdAt": {"$gte": since}}
     daily, total, by_reason = await asyncio.gather(
         _credits_daily(db, match),
-        credit_totals(db, match),
+        credit_totals(db, match, price),
         _rows(
             db,
             "credit_ledger",
             [
-                {"$match": match},
+                {"$match": {**match, **SPENDING}},
                 {
                     "$group": {
-                        "_id": {"$ifNull": ["$reason", "other"]},
-                        "credits": {"$sum": {"$ifNull": ["$credits", 0]}},
-                        "cost_usd": {"$sum": {"$ifNull": ["$cost_usd", 0]}},
+                        "_id": {"$ifNull": ["$description", "other"]},
+                        "amount": {"$sum": "$amount"},
                     }
                 },
-                {"$sort": {"credits": -1}},
+                {"$sort": {"amount": 1}},
             ],
         ),
     )
     return {
         "since": since,
         "total": total,
-        "by_reason": [
-            {
-                "reason": str(r["_id"]),
-                "credits": round(_num(r, "credits"), 2),
-                "cost_usd": round(_num(r, "cost_usd"), 4),
-            }
-            for r in by_reason
-        ],
-        "daily": [
-            {
-                "date": day,
-                "credits": round(_num(daily.get(day, {}), "credits"), 2),
-                "cost_usd": round(_num(daily.get(day, {}), "cost"), 4),
-            }
-            for day in _days(since)
-        ],
+        "by_reason": [{"reason": str(r["_id"]), **_spent(r, price)} for r in by_reason],
+        "daily": [{"date": day, **_spent(daily.get(day, {}), price)} for day in _days(since)],
     }
 
 

@@ -13,14 +13,16 @@ from gateway.auth.mail import Attachment, Mail, MailSender
 from gateway.db import Database
 
 
-async def weekly(db: Database, owner: str | None, now: datetime | None = None) -> dict[str, Any]:
+async def weekly(
+    db: Database, owner: str | None, price: float, now: datetime | None = None
+) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     start, before = queries.since_iso(7, now), queries.since_iso(14, now)
     end = queries.since_iso(0, now)
     days, this_week, last_week = await asyncio.gather(
-        queries.trends(db, owner, start),
-        queries.dashboard(db, owner, start),
-        queries.dashboard(db, owner, before, start),
+        queries.trends(db, owner, start, price),
+        queries.dashboard(db, owner, start, price),
+        queries.dashboard(db, owner, before, price, start),
     )
     return {
         "week_start": start,

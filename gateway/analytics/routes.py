@@ -26,6 +26,7 @@ from gateway.auth.principal import CurrentPrincipal, Principal, require_permissi
 from gateway.auth.roles import USERS_READ
 from gateway.deps import AccountsDep, State
 from gateway.projects.store import check_access
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=366, description="The window: this many days back")]
@@ -33,23 +34,32 @@ Reader = Annotated[Principal, require_permission(USERS_READ)]
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
+def credit_price(state: GatewayState) -> float:
+    """Dollars per credit: what a top-up charges (CREDIT_PRICE_CENTS)."""
+    return state.settings.credit_price_cents / 100
+
+
 @router.get("/api/v1/analytics/dashboard", response_model=Dashboard)
 async def dashboard(principal: CurrentPrincipal, state: State, days: Days = 30) -> Dashboard:
-    figures = await queries.dashboard(state.db, principal.user_id, queries.since_iso(days))
+    figures = await queries.dashboard(
+        state.db, principal.user_id, queries.since_iso(days), credit_price(state)
+    )
     return Dashboard.model_validate(figures)
 
 
 @router.get("/api/v1/analytics/trends", response_model=Trends)
 async def trends(principal: CurrentPrincipal, state: State, days: Days = 30) -> Trends:
     since = queries.since_iso(days)
-    rows = await queries.trends(state.db, principal.user_id, since)
+    rows = await queries.trends(state.db, principal.user_id, since, credit_price(state))
     return Trends.model_validate({"since": since, "days": rows})
 
 
 @router.get("/api/v1/analytics/costs", response_model=Costs)
 async def costs(principal: CurrentPrincipal, state: State, days: Days = 30) -> Costs:
     since = queries.since_iso(days)
-    return Costs.model_validate(await queries.costs(state.db, principal.user_id, since))
+    return Costs.model_validate(
+        await queries.costs(state.db, principal.user_id, since, credit_price(state))
+    )
 
 
 @router.get("/api/v1/analytics/channels/{channel_id}", response_model=ChannelAnalytics)
@@ -83,7 +93,7 @@ async def weekly_report(
     state: State,
     format: Literal["json", "png", "pdf"] = "json",
 ) -> WeeklyReport | Response:
-    figures = await report.weekly(state.db, principal.user_id)
+    figures = await report.weekly(state.db, principal.user_id, credit_price(state))
     if format == "json":
         return WeeklyReport.model_validate(figures)
     body = await report.chart(figures, format)
@@ -102,7 +112,7 @@ async def mail_weekly_report(
     user = await accounts.users.by_id(principal.user_id)
     if user is None or not user.get("email"):
         raise ApiError(422, "This account has no email address to send the report to")
-    figures = await report.weekly(state.db, principal.user_id)
+    figures = await report.weekly(state.db, principal.user_id, credit_price(state))
     await report.mail(accounts.mail, user["email"], figures)
     return ReportMailed(sent_to=user["email"])
 
@@ -130,7 +140,7 @@ async def admin_analytics(_: Reader, state: State, days: Days = 30) -> AdminAnal
             **await queries.platform(state.db, since),
             "systemLoad": {**_system_load(), "queueDepth": depth},
             "since": since,
-            "totals": await queries.dashboard(state.db, None, since),
+            "totals": await queries.dashboard(state.db, None, since, credit_price(state)),
             "top_users": await queries.top_users(state.db, since, 10),
         }
     )

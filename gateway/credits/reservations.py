@@ -23,6 +23,7 @@ from gateway.credits.ledger import InsufficientCredits
 from gateway.db import Doc
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
+from gateway.webhooks.delivery import emit
 
 log = logging.getLogger("gateway.credits")
 
@@ -61,23 +62,41 @@ async def ensure_covers(
         raise InsufficientCredits(balance, needed)
 
 
+def ai_prices(settings: GatewaySettings, kind: str, stage: str) -> dict[str, int]:
+    """A user's own AI job has one stage, priced by the job's kind."""
+    return {stage: int(settings.credits_per_ai_job.get(kind, 0))}
+
+
 async def reserve(
-    state: GatewayState, principal: Principal | None, job_id: str, kind: str, stages: list[str]
+    state: GatewayState,
+    principal: Principal | None,
+    job_id: str,
+    kind: str,
+    stages: list[str],
+    prices: dict[str, int] | None = None,
+    what: str = "Video generation",
 ) -> Doc | None:
     """Take the job's credits (402 if the balance does not cover them); None when free."""
     if principal is None or not charged(principal):
         return None
-    prices = stage_prices(state.settings, stages)
+    if prices is None:
+        prices = stage_prices(state.settings, stages)
     total = sum(prices.values())
     if total > 0:
-        await state.credits.post(
+        entry, appended = await state.credits.post(
             principal.user_id,
             f"job:{job_id}:reserve",
             "deduction",
             -total,
-            f"Video generation ({kind})",
+            f"{what} ({kind})",
             job_id=job_id,
         )
+        low = state.settings.credits_low_threshold
+        if appended and entry["balance"] + total > low >= entry["balance"]:
+            # Once, as the balance crosses the threshold, not on every job below it.
+            await emit(
+                state, principal.user_id, "credits.low", {"balance": entry["balance"], "below": low}
+            )
     return {"user_id": principal.user_id, "reserved": total, "prices": prices, "state": "reserved"}
 
 

@@ -25,6 +25,7 @@ from gateway.settings import GatewaySettings
 RUN_JOB = "studio.run_job"
 RUN_IMAGE = "studio.run_image"
 SWEEP = "studio.sweep"
+PULL_YOUTUBE_VIEWS = "studio.pull_youtube_views"
 # Redis serves priority 0 first; a tier's jobs go ahead of the tiers below it.
 TIER_PRIORITY = {"business": 0, "pro": 3, "free": 6}
 PRIORITY_STEPS = [0, 3, 6, 9]
@@ -41,7 +42,7 @@ def build_celery(settings: GatewaySettings) -> Celery:
     jobs, images = queue_names(settings)
     app = Celery("studio", broker=settings.redis_url, set_as_current=False)
     app.conf.update(
-        include=["gateway.jobs.tasks", "gateway.webhooks.tasks"],
+        include=["gateway.jobs.tasks", "gateway.webhooks.tasks", "gateway.analytics.tasks"],
         # A worker consumes both queues unless told otherwise (`-Q`).
         task_queues=[Queue(jobs), Queue(images)],
         task_default_queue=jobs,
@@ -64,10 +65,21 @@ def build_celery(settings: GatewaySettings) -> Celery:
             "priority_steps": PRIORITY_STEPS,
             "queue_order_strategy": "priority",
         },
-        beat_schedule={SWEEP: {"task": SWEEP, "schedule": settings.job_sweep_interval_seconds}},
+        beat_schedule={
+            SWEEP: {"task": SWEEP, "schedule": settings.job_sweep_interval_seconds},
+            **views_pull_schedule(settings),
+        },
     )
     app.studio_settings = settings  # type: ignore[attr-defined]
     return app
+
+
+def views_pull_schedule(settings: GatewaySettings) -> dict[str, Any]:
+    """The beat's YouTube views pull, unless its interval is 0."""
+    interval = settings.youtube_views_pull_interval_seconds
+    if interval <= 0:
+        return {}
+    return {PULL_YOUTUBE_VIEWS: {"task": PULL_YOUTUBE_VIEWS, "schedule": interval}}
 
 
 def settings_of(app: Celery) -> GatewaySettings:

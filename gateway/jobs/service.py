@@ -136,9 +136,34 @@ async def _record_and_queue(
 async def submit_own(
     state: GatewayState, *, kind: JobKind, stage: str, params: Doc, principal: Principal
 ) -> Job:
-    """A user's own AI job: no project to take, so nothing to undo but the job itself."""
+    """A user's own AI job: no project to take, so nothing to undo but the job itself and
+    its credits, reserved (402) before anything is recorded, as a project job's are."""
+    job_id = state.jobs.new_id()
+    prices = reservations.ai_prices(state.settings, kind, stage)
+    credits = await reservations.reserve(
+        state, principal, job_id, kind, [stage], prices=prices, what="AI generation"
+    )
+    try:
+        return await _record_and_queue_own(
+            state, job_id, credits, kind=kind, stage=stage, params=params, principal=principal
+        )
+    except BaseException:
+        if await state.jobs.collection.find_one({"_id": job_id}, {"_id": 1}) is None:
+            await reservations.refund_record(state, job_id, credits, "the job was refused")
+        raise
+
+
+async def _record_and_queue_own(
+    state: GatewayState,
+    job_id: str,
+    credits: Doc | None,
+    *,
+    kind: JobKind,
+    stage: str,
+    params: Doc,
+    principal: Principal,
+) -> Job:
     jobs = state.jobs
-    job_id = jobs.new_id()
     priority = priority_of(principal)
     await jobs.create(
         job_id,
@@ -151,6 +176,7 @@ async def submit_own(
         priority=priority,
     )
     try:
+        await jobs.set(job_id, _credits=credits)
         task_id = await state.queue.run_job(job_id, priority)
     except (RedisError, OSError) as exc:
         log.warning("could not queue job %s: %s", job_id, exc)
@@ -158,6 +184,9 @@ async def submit_own(
         raise ApiError(
             503, "The job queue is unavailable; try again shortly", headers={"Retry-After": "5"}
         ) from None
+    except BaseException:
+        await jobs.collection.delete_one({"_id": job_id})
+        raise
     await jobs.set(job_id, task_id=task_id)
     return await shown(state, await jobs.doc(job_id))
 

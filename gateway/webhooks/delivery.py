@@ -66,6 +66,10 @@ async def job_ended(state: GatewayState, job_id: str) -> None:
     owner, status = doc.get("_owner"), doc.get("status")
     if owner and status in ("done", "failed"):
         await emit(state, owner, f"job.{status}", to_job(doc).model_dump(mode="json"))
+    result = doc.get("result") or {}
+    if owner and status == "done" and result.get("youtube_video_id"):
+        # An upload (or a pipeline that published) ended: its outcome is on the project now.
+        await emit(state, owner, "video.published", {"project_id": doc.get("project_id"), **result})
 
 
 def signed_headers(secret: str, msg_id: str, body: str) -> dict[str, str]:

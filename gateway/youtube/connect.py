@@ -107,3 +107,17 @@ async def disconnect(yt: YouTube, key: str) -> None:
         except ApiError as exc:
             log.warning("youtube: revoking a grant failed (%s); deleting it anyway", exc.detail)
     await yt.tokens.delete(key)
+
+
+async def access_token(yt: YouTube, owner: str, channel_id: str | None) -> str | None:
+    """A usable access token of the owner's channel (their own connection when the channel is
+    None), refreshed first if it is about to expire; None when there is no usable grant (not
+    connected, revoked, or Google unreachable for now), so a caller skips it this time."""
+    if not yt.google.configured:
+        return None
+    try:
+        grant = await yt.google.grant(grant_key(owner, channel_id))
+    except ApiError as exc:
+        log.info("youtube: no token for %s/%s: %s", owner, channel_id, exc.detail)
+        return None
+    return grant.access_token

@@ -32,9 +32,9 @@ RENDERED = {
     "fps": 30,
     "size_bytes": 123456,
     "render_seconds": 3.2,
-    "scenes": [{"start": 0.0, "end": 12.5}],
     "segments_encoded": 1,
     "segments_reused": 0,
+    "scenes": [{"start": 0.0, "end": 12.5}],
 }
 
 

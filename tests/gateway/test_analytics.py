@@ -51,12 +51,19 @@ async def seed(state: GatewayState, owner: str, tag: str) -> None:
              "updatedAt": ago(3)},
         ]
     )  # fmt: skip
+    # As gateway/credits/ledger.py writes them: spending is deductions less their refunds; a
+    # purchase adds to the balance and is not spending.
     await db.credit_ledger.insert_many(
         [
-            {"_id": f"{tag}c1", "user_id": owner, "credits": 10, "cost_usd": 1.5,
-             "reason": "render", "createdAt": ago(1)},
-            {"_id": f"{tag}c2", "user_id": owner, "credits": 4, "cost_usd": 0.25,
-             "reason": "script", "createdAt": ago(3)},
+            {"_id": f"{tag}c1", "user_id": owner, "seq": 1, "type": "purchase", "amount": 50,
+             "balance": 50, "description": "Top-up", "createdAt": ago(4)},
+            {"_id": f"{tag}c2", "user_id": owner, "seq": 2, "type": "deduction", "amount": -4,
+             "balance": 46, "description": "Video generation (render)", "createdAt": ago(3)},
+            {"_id": f"{tag}c3", "user_id": owner, "seq": 3, "type": "refund", "amount": 1,
+             "balance": 47, "description": "Refund: the job failed at render",
+             "createdAt": ago(3)},
+            {"_id": f"{tag}c4", "user_id": owner, "seq": 4, "type": "deduction", "amount": -10,
+             "balance": 37, "description": "Video generation (pipeline)", "createdAt": ago(1)},
         ]
     )  # fmt: skip
     await db.youtube_views.insert_many(
@@ -83,7 +90,8 @@ async def test_the_dashboard_counts_the_callers_window_only(gateway: Gateway) ->
     assert week["jobs"] == {"total": 3, "done": 2, "failed": 1, "cancelled": 0, "active": 0,
                             "render_minutes": 3.0}  # fmt: skip
     assert week["projects"] == {"total": 2, "published": 1, "video_minutes": 2.0}
-    assert week["credits"] == {"credits": 14.0, "cost_usd": 1.75}
+    # 10 + 4 spent, 1 given back; a credit is worth CREDIT_PRICE_CENTS (100).
+    assert week["credits"] == {"credits": 13.0, "cost_usd": 13.0}
     assert week["views"] == 300
     month = await get(gateway, "/api/v1/analytics/dashboard", days=30)
     assert (month["jobs"]["total"], month["jobs"]["render_minutes"]) == (4, 13.0)
@@ -99,10 +107,11 @@ async def test_trends_and_costs_are_day_by_day(gateway: Gateway) -> None:
     assert (yesterday["published"], yesterday["credits"], yesterday["views"]) == (1, 10.0, 250)
     assert sum(d["jobs"] for d in trends["days"]) == 3
     costs = await get(gateway, "/api/v1/analytics/costs", days=7)
-    assert costs["total"] == {"credits": 14.0, "cost_usd": 1.75}
+    assert costs["total"] == {"credits": 13.0, "cost_usd": 13.0}
     assert costs["by_reason"] == [
-        {"reason": "render", "credits": 10.0, "cost_usd": 1.5},
-        {"reason": "script", "credits": 4.0, "cost_usd": 0.25},
+        {"reason": "Video generation (pipeline)", "credits": 10.0, "cost_usd": 10.0},
+        {"reason": "Video generation (render)", "credits": 4.0, "cost_usd": 4.0},
+        {"reason": "Refund: the job failed at render", "credits": -1.0, "cost_usd": -1.0},
     ]
 
 

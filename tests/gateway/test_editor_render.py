@@ -176,9 +176,9 @@ def rendered_answer(render_id: str) -> dict[str, Any]:
     return {
         "render_id": render_id, "video_key": f"{video}/video.mp4",
         "thumbnail_key": f"{video}/thumb.jpg", "duration": 20.0, "width": 720, "height": 1280,
-        "fps": 30, "size_bytes": 1000, "render_seconds": 1.0,
+        "fps": 30, "size_bytes": 1000, "render_seconds": 1.0, "segments_encoded": 2,
+        "segments_reused": 0,
         "scenes": [{"start": 0, "end": 12}, {"start": 12, "end": 20}],
-        "segments_encoded": 2, "segments_reused": 0,
     }  # fmt: skip
 
 

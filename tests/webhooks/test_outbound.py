@@ -20,8 +20,10 @@ from standardwebhooks import Webhook
 
 from contracts.webhooks import WebhookEndpointCreate
 from gateway.app import build_app
+from gateway.auth.principal import Principal
+from gateway.credits import reservations
 from gateway.state import GatewayState
-from gateway.webhooks.delivery import emit
+from gateway.webhooks.delivery import emit, job_ended
 from tests.gateway.conftest import Gateway, gateway_settings
 from tests.support import job_worker, serve
 
@@ -291,3 +293,45 @@ async def test_another_users_endpoint_is_not_found(dev_gateway: Gateway) -> None
         assert response.status_code == 404
         assert response.json()["detail"] == f"Webhook endpoint not found: {other.id}"
     assert await state.webhooks.count_for("someone-else") == 1
+
+
+async def test_a_published_video_and_a_low_balance_are_delivered(
+    dev_gateway: Gateway, receiver: Receiver
+) -> None:
+    state = state_of(dev_gateway)
+    owner = "user-with-hooks"
+    events_wanted = ["video.published", "credits.low"]
+    hooks = await state.webhooks.create(
+        owner, WebhookEndpointCreate(url=receiver.url, events=events_wanted)
+    )
+    # A publish job that ended with its video on YouTube, as gateway/youtube/upload.py leaves it.
+    await state.jobs.create(
+        "pubjob1", "proj1", "publish", owner=owner, stages=["publish"], params={},
+        queue=state.queue.jobs_queue, priority=0,
+    )  # fmt: skip
+    result = {"youtube_video_id": "yt123", "youtube_url": "https://youtu.be/yt123"}
+    await state.jobs.set("pubjob1", status="done", result=result)
+    await job_ended(state, "pubjob1")
+    # A render costs one credit: of the reservations down to 1 left, only the one that leaves
+    # 2 crosses the threshold (CREDITS_LOW_THRESHOLD, 2) and sends the event.
+    await state.db.db.users.insert_one({"_id": owner, "email": "h@example.com", "tier": "free"})
+    await state.credits.post(owner, "grant-1", "grant", 4, "Starting credits")
+    balance, _ = await state.credits.balance(owner)
+    principal = Principal(owner, "user", "free", "token")
+    for n in range(balance - 1):
+        await reservations.reserve(state, principal, f"job{n}", "render", ["render"])
+    assert (await state.credits.balance(owner))[0] == 1
+
+    async def both() -> list[tuple[dict[str, str], bytes, int]] | None:
+        return receiver.calls if len(receiver.calls) >= 2 else None
+
+    with job_worker(dev_gateway.settings):  # deliveries are Celery tasks
+        await wait_for(both)
+        await asyncio.sleep(1)  # time for a third, wrong, delivery to arrive
+    events = {}
+    for headers, body, _ in receiver.calls:
+        payload = Webhook(hooks.secret).verify(body, headers)
+        events[payload["type"]] = payload["data"]
+    assert len(receiver.calls) == 2
+    assert events["video.published"] == {"project_id": "proj1", **result}
+    assert events["credits.low"] == {"balance": 2, "below": 2}

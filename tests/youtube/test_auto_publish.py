@@ -47,9 +47,9 @@ async def test_a_generated_video_is_published_on_the_channels_schedule(
                 "fps": 30,
                 "size_bytes": len(VIDEO_BYTES),
                 "render_seconds": 1.0,
-                "scenes": [],
                 "segments_encoded": 1,
                 "segments_reused": 0,
+                "scenes": [],
             },
         )
 
