@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test lint bench openapi clean
+.PHONY: run test test-fast lint bench openapi clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -19,15 +19,19 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 run: $(VENV)/.synced
 	$(VENV)/bin/studio up
 
-test: $(VENV)/.synced
+# The checks, defined once: `make test` runs them before the tests, and .pre-commit-config.yaml
+# runs the same commands.
+lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+test: lint
 	$(VENV)/bin/pytest
 
-lint: $(VENV)/.synced
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+# The inner loop: no checks, and neither the tests that start whole processes nor the long ones.
+test-fast: $(VENV)/.synced
+	$(VENV)/bin/pytest -m "not slow and not e2e"
 
 bench: $(VENV)/.synced
 	$(VENV)/bin/python -m bench.gateway

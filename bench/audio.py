@@ -21,8 +21,7 @@ from contracts.audio import GenerateRequest, WordTiming
 from runtime.captions import build_cues, to_ass, to_srt, to_vtt
 from services.audio.app import build_app
 from services.audio.providers.base import TtsProvider
-from services.audio.providers.espeak import EspeakProvider
-from services.audio.providers.piper import PiperProvider
+from services.audio.providers.factory import build_provider
 from services.audio.settings import AudioSettings
 from tests.support import serve
 
@@ -93,8 +92,12 @@ def bench_subtitles(words: list[WordTiming]) -> tuple[float, int]:
 
 def main() -> None:
     text = narration(60)
-    duration, synth, words = asyncio.run(bench_provider(EspeakProvider(AudioSettings()), text))
-    piper = asyncio.run(bench_provider(PiperProvider(AudioSettings()), text, PIPER_RUNS))
+    duration, synth, words = asyncio.run(
+        bench_provider(build_provider(AudioSettings(audio_provider="espeak")), text)
+    )
+    piper = asyncio.run(
+        bench_provider(build_provider(AudioSettings(audio_provider="piper")), text, PIPER_RUNS)
+    )
     http = asyncio.run(bench_http(text))
     subtitles, cues = bench_subtitles(words)
     print(f"narration: {len(text.split())} words -> {duration:.2f} s of audio (espeak-ng en-us+f2)")

@@ -1,4 +1,4 @@
-"""The one error envelope every deployable answers with (../shared/docs/api-map.md).
+"""The one error envelope every deployable answers with.
 
 `detail` is always a string because the app renders it into the page; `error` carries the
 machine-readable code and the request id. A 5xx never carries an exception's text.

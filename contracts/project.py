@@ -1,4 +1,4 @@
-"""The project document as the app and the integration guide send it (frontend-contract.md).
+"""The project document as the app and the integration guide send it.
 
 Known fields are typed and range-checked; unknown fields are kept, because the app sends back
 whatever it received earlier. The guide's older names are accepted and mapped onto the new ones.

@@ -1,6 +1,6 @@
 """The script service's HTTP API: what the gateway sends and what it gets back.
 
-Requests accept what the app and the integration guide send (frontend-contract.md, seed 004):
+Requests accept what the app and the integration guide send (seed 004):
 `type_video` or the older `use_case` / `style` (`script_style`), keywords as a comma-separated
 string or a list, and `duration` in seconds where '' or 0 means "pick a length from nb_section".
 Unknown fields are ignored so the gateway may forward a whole project.

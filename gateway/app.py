@@ -56,7 +56,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         signer = (
-            MediaSigner(accounts.keys.keys, accounts.keys.active, settings.media_url_ttl)
+            MediaSigner(accounts.keys.keys, accounts.keys.active, settings.media_url_ttl_seconds)
             if settings.auth_required
             else None
         )

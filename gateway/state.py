@@ -72,24 +72,24 @@ def _services(settings: GatewaySettings, token: str | None) -> Services:
         return ServiceClient(
             name,
             url,
-            connect_timeout=settings.service_connect_timeout,
+            connect_timeout=settings.service_connect_timeout_seconds,
             read_timeout=read_timeout,
             retries=settings.service_retries,
             token=token,
         )
 
     return Services(
-        script=client("script", settings.script_service_url, settings.script_timeout),
-        audio=client("audio", settings.audio_service_url, settings.audio_timeout),
-        image=client("image", settings.image_service_url, settings.image_timeout),
-        video=client("video", settings.video_service_url, settings.video_timeout),
+        script=client("script", settings.script_service_url, settings.script_timeout_seconds),
+        audio=client("audio", settings.audio_service_url, settings.audio_timeout_seconds),
+        image=client("image", settings.image_service_url, settings.image_timeout_seconds),
+        video=client("video", settings.video_service_url, settings.video_timeout_seconds),
     )
 
 
 async def open_state(
     settings: GatewaySettings, token: str | None, signer: MediaSigner | None
 ) -> GatewayState:
-    db = Database(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout)
+    db = Database(settings.mongodb_url, settings.mongodb_db, settings.mongodb_timeout_seconds)
     jobs, media_owners = JobStore(db), MediaOwners(db)
     await db.ensure_indexes()
     await jobs.ensure_indexes()

@@ -30,6 +30,69 @@ class BodyTooLarge(Exception):
 RequestDone = Callable[[Scope, int, float], None]
 
 
+def _request_headers(scope: Scope) -> tuple[str | None, int | None]:
+    """The request's X-Request-ID as sent, and its declared Content-Length."""
+    raw_id = None
+    length: int | None = None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            raw_id = value.decode("latin-1")
+        elif name == b"content-length":
+            length = int(value) if value.isdigit() else None
+    return raw_id, length
+
+
+class _Exchange:
+    """One request as the middleware sees it: the body read within the limit, the answer sent
+    with the request id, and the status it ended with."""
+
+    def __init__(self, receive: Receive, send: Send, request_id: str, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
+        self.limit = limit
+        self.too_large = f"Request body exceeds the limit of {limit} bytes"
+        self.status = 500
+        self.started = False
+        self.exceeded = False
+        self.received = 0
+
+    async def send(self, message: Message) -> None:
+        if self.exceeded and not self.started:
+            # The app may have turned our BodyTooLarge into its own error (FastAPI answers
+            # 400 for any failure while reading a body): the caller gets the real reason.
+            await self.error(413, self.too_large)
+            return
+        if self.exceeded and message["type"] == "http.response.body":
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+            self.status = message["status"]
+            message["headers"] = [*message.get("headers", []), self.id_header]
+        await self._send(message)
+
+    async def error(self, status: int, detail: str) -> None:
+        self.started = True
+        self.status = status
+        body = envelope_bytes(status, detail)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            self.id_header,
+        ]
+        await self._send({"type": "http.response.start", "status": status, "headers": headers})
+        await self._send({"type": "http.response.body", "body": body})
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.exceeded = True
+                raise BodyTooLarge
+        return message
+
+
 class RequestContextMiddleware:
     def __init__(
         self,
@@ -49,85 +112,33 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw_id = None
-        length: int | None = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                raw_id = value.decode("latin-1")
-            elif name == b"content-length":
-                length = int(value) if value.isdigit() else None
+        raw_id, length = _request_headers(scope)
         request_id = incoming_request_id(raw_id)
         token = set_request_id(request_id)
         started = time.perf_counter()
-        status_holder = [500]
-        response_started = False
-        id_header = (REQUEST_ID_HEADER.encode(), request_id.encode())
-
         limit = self.body_limits.get(scope["path"], self.max_body_bytes)
-        too_large = f"Request body exceeds the limit of {limit} bytes"
-        exceeded = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal response_started
-            if exceeded and not response_started:
-                # The app may have turned our BodyTooLarge into its own error (FastAPI answers
-                # 400 for any failure while reading a body): the caller gets the real reason.
-                await send_error(413, too_large)
-                return
-            if exceeded and message["type"] == "http.response.body":
-                return
-            if message["type"] == "http.response.start":
-                response_started = True
-                status_holder[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), id_header]
-            await send(message)
-
-        async def send_error(status: int, detail: str) -> None:
-            nonlocal response_started
-            response_started = True
-            status_holder[0] = status
-            body = envelope_bytes(status, detail)
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                id_header,
-            ]
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    exceeded = True
-                    raise BodyTooLarge
-            return message
-
+        exchange = _Exchange(receive, send, request_id, limit)
         try:
             if length is not None and length > limit:
-                await send_error(413, too_large)
+                await exchange.error(413, exchange.too_large)
                 return
-            await self.app(scope, limited_receive, send_with_id)
+            await self.app(scope, exchange.receive, exchange.send)
         except BodyTooLarge:
-            if not response_started:
-                await send_error(413, too_large)
+            if not exchange.started:
+                await exchange.error(413, exchange.too_large)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if not response_started:
-                await send_error(500, "Internal server error")
+            if not exchange.started:
+                await exchange.error(500, "Internal server error")
         finally:
             seconds = time.perf_counter() - started
             log.info(
                 "%s %s %s",
                 scope["method"],
                 scope["path"],
-                status_holder[0],
-                extra={"status": status_holder[0], "duration_ms": round(seconds * 1000, 2)},
+                exchange.status,
+                extra={"status": exchange.status, "duration_ms": round(seconds * 1000, 2)},
             )
             if self.on_done is not None:
-                self.on_done(scope, status_holder[0], seconds)
+                self.on_done(scope, exchange.status, seconds)
             reset_request_id(token)

@@ -24,6 +24,8 @@ from runtime.probe import probe
 from tests.processes import SERVICE_TOKEN, ProcessStack, balancer, ready_project
 from tests.support import serve
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 WAIT = 120.0  # every wait for a job is bounded by this
 Factory = Callable[..., Awaitable[tuple[ProcessStack, GatewayState]]]
 

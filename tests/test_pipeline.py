@@ -32,6 +32,8 @@ from studio.demo import DemoOptions, pipeline
 from tests.gateway.conftest import gateway_settings
 from tests.support import free_port, job_worker, serve
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
 
 @dataclass
 class Stack:
@@ -187,6 +189,9 @@ async def test_temp_generates_without_storing_anything(stack: Stack) -> None:
     assert await call(stack.http, "GET", "/projects") == []
     refused = await stack.http.post("/video/temp", json={})
     assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "Save the project first: rendering needs its stored images and audio"
+    )
 
 
 async def test_the_guides_render_is_a_job_that_completes(stack: Stack) -> None:

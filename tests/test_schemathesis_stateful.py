@@ -12,13 +12,11 @@ calls are synchronous), against the test session's database. Bounded: derandomiz
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,7 +31,9 @@ from schemathesis.generation import GenerationMode
 from gateway.app import build_app as build_gateway
 from services.script.app import build_app as build_script
 from tests.auth.conftest import PASSWORD, auth_settings
-from tests.support import serve
+from tests.support import serve, served_in_thread
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SCENARIOS = 24
 STEPS_PER_SCENARIO = 8
@@ -100,46 +100,6 @@ class User:
 class Stack:
     url: str
     db_name: str
-
-
-@contextlib.contextmanager
-def served_in_thread(start: Callable[[contextlib.AsyncExitStack], Awaitable[str]]) -> Iterator[str]:
-    """Run `start` (which serves apps on the stack it is given) in a thread's own event loop.
-
-    Schemathesis calls are synchronous: a server in the test's own loop would never answer.
-    Yields what `start` returns (the URL to test) and stops the servers afterwards.
-    """
-    result: list[str] = []
-    failure: list[BaseException] = []
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with contextlib.AsyncExitStack() as stack:
-            result.append(await start(stack))
-            ready.set()
-            await stop.wait()
-
-    def run() -> None:
-        try:
-            loop.run_until_complete(main())
-        except BaseException as exc:  # handed to the test thread, which re-raises it
-            failure.append(exc)
-        finally:
-            ready.set()
-            loop.close()
-
-    thread = threading.Thread(target=run, name="stateful-stack", daemon=True)
-    thread.start()
-    ready.wait(60)
-    if failure or not result:
-        raise RuntimeError("the stack did not start") from (failure[0] if failure else None)
-    try:
-        yield result[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(30)
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +188,100 @@ def linked_document(document: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def touched_project(case: schemathesis.Case[Any], response: Any, status: int) -> str | None:
+    """The project a successful call created or acted on, if any."""
+    if case.method == "POST" and case.path == "/projects" and status == 201:
+        return str(response.json()["id"])
+    if 200 <= status < 300 and case.method != "DELETE" and case.path_parameters:
+        return str(case.path_parameters.get("project_id"))
+    return None
+
+
+class CrossingChecks:
+    """What every scenario checks besides the schema: no 5xx, and nothing crosses users.
+
+    Mixed into the state machine schemathesis builds; `scenario_machine` gives each machine
+    its stack, its users and records of its own."""
+
+    url: ClassVar[str]
+    users: ClassVar[tuple[User, User]]
+    runs: ClassVar[int]
+    # "METHOD /path status" for every call a scenario made, and every broken promise.
+    calls: ClassVar[Counter[str]]
+    failures: ClassVar[list[str]]
+    # What the other user gets for a project that does not exist, per probe.
+    for_missing: ClassVar[dict[tuple[str, str], int]]
+    probed: ClassVar[set[str]]
+    owners_probed: ClassVar[set[str]]
+
+    def setup(self) -> None:
+        # Scenarios alternate between the two users, so each owns projects the other probes.
+        type(self).runs += 1
+        self.me, self.other = self.users if self.runs % 2 else self.users[::-1]
+        self.http = httpx.Client(base_url=self.url, timeout=60)
+
+    def teardown(self) -> None:
+        self.http.close()
+
+    def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
+        return {"base_url": self.url, "headers": self.me.headers, "timeout": 60}
+
+    def validate_response(
+        self, response: Any, case: schemathesis.Case[Any], *args: Any, **kwargs: Any
+    ) -> None:
+        status = int(response.status_code)
+        self.calls[f"{case.method} {case.path} {status}"] += 1
+        if status >= 500:
+            self.failures.append(
+                f"{case.method} {case.formatted_path} -> {status}: {response.text[:200]}"
+            )
+        project_id = touched_project(case, response, status)
+        if project_id is None:
+            return
+        if project_id not in self.probed:
+            self.probed.add(project_id)
+            self.probe(project_id, PROBES)
+        elif case.method != "GET":
+            # An update or a generation must not loosen who may see the project (as
+            # replacing the stored document instead of setting fields would).
+            self.probe(project_id, QUICK_PROBES)
+
+    def probe(self, project_id: str, probes: Probes) -> None:
+        """The other user tries routes on the project: each must answer as for a project
+        that does not exist, and the project must come through unchanged."""
+        self.owners_probed.add(self.me.id)
+        path = f"/projects/{project_id}"
+        before = self.http.get(path, headers=self.me.headers)
+        assert before.status_code == 200, before.text
+        for method, template, body in probes:
+            self.probe_route(project_id, method, template, body)
+        listed = self.http.get("/projects", params={"id": project_id}, headers=self.other.headers)
+        if listed.status_code != 200 or listed.json() != []:
+            self.failures.append(f"other user lists {project_id}: {listed.text[:200]}")
+        after = self.http.get(path, headers=self.me.headers)
+        if after.status_code != 200 or after.json() != before.json():
+            self.failures.append(f"{project_id} changed under the other user's probes")
+
+    def probe_route(
+        self, project_id: str, method: str, template: str, body: dict[str, Any] | None
+    ) -> None:
+        answer = self.http.request(
+            method, template.format(p=project_id), json=body, headers=self.other.headers
+        )
+        key = (method, template)
+        if key not in self.for_missing:
+            missing = self.http.request(
+                method, template.format(p=MISSING), json=body, headers=self.other.headers
+            )
+            self.for_missing[key] = missing.status_code
+        expected = self.for_missing[key]
+        if answer.status_code != 404 or expected != 404:
+            self.failures.append(
+                f"other user {method} {template}: {answer.status_code} "
+                f"(missing project: {expected}) {answer.text[:200]}"
+            )
+
+
 def scenario_machine(stack: Stack, users: tuple[User, User]) -> type[Any]:
     document = httpx.get(f"{stack.url}/openapi.json", timeout=30).json()
     schema = schemathesis.openapi.from_dict(linked_document(document))
@@ -237,88 +291,17 @@ def scenario_machine(stack: Stack, users: tuple[User, User]) -> type[Any]:
     # Valid requests only: an invalid one ends its chain at a 422, before anything crosses.
     schema.config.generation.modes = [GenerationMode.POSITIVE]
     base: type[Any] = schema.as_state_machine()
-    url = stack.url
+    machine_users = users
 
-    class Scenarios(base):  # type: ignore[misc]
-        runs: ClassVar[int] = 0
-        # "METHOD /path status" for every call a scenario made, and every broken promise.
+    class Scenarios(CrossingChecks, base):  # type: ignore[misc]
+        url = stack.url
+        users = machine_users
+        runs = 0
         calls: ClassVar[Counter[str]] = Counter()
         failures: ClassVar[list[str]] = []
-        # What the other user gets for a project that does not exist, per probe.
         for_missing: ClassVar[dict[tuple[str, str], int]] = {}
         probed: ClassVar[set[str]] = set()
         owners_probed: ClassVar[set[str]] = set()
-
-        def setup(self) -> None:
-            # Scenarios alternate between the two users, so each owns projects the other probes.
-            Scenarios.runs += 1
-            self.me, self.other = users if Scenarios.runs % 2 else users[::-1]
-            self.http = httpx.Client(base_url=url, timeout=60)
-
-        def teardown(self) -> None:
-            self.http.close()
-
-        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, Any]:
-            return {"base_url": url, "headers": self.me.headers, "timeout": 60}
-
-        def validate_response(
-            self, response: Any, case: schemathesis.Case[Any], *args: Any, **kwargs: Any
-        ) -> None:
-            status = int(response.status_code)
-            Scenarios.calls[f"{case.method} {case.path} {status}"] += 1
-            if status >= 500:
-                Scenarios.failures.append(
-                    f"{case.method} {case.formatted_path} -> {status}: {response.text[:200]}"
-                )
-            project_id: str | None = None
-            if case.method == "POST" and case.path == "/projects" and status == 201:
-                project_id = str(response.json()["id"])
-            elif 200 <= status < 300 and case.method != "DELETE" and case.path_parameters:
-                project_id = str(case.path_parameters.get("project_id"))
-            if project_id is None:
-                return
-            if project_id not in Scenarios.probed:
-                Scenarios.probed.add(project_id)
-                self.probe(project_id, PROBES)
-            elif case.method != "GET":
-                # An update or a generation must not loosen who may see the project (as
-                # replacing the stored document instead of setting fields would).
-                self.probe(project_id, QUICK_PROBES)
-
-        def probe(self, project_id: str, probes: Probes) -> None:
-            """The other user tries routes on the project: each must answer as for a project
-            that does not exist, and the project must come through unchanged."""
-            Scenarios.owners_probed.add(self.me.id)
-            path = f"/projects/{project_id}"
-            before = self.http.get(path, headers=self.me.headers)
-            assert before.status_code == 200, before.text
-            for method, template, body in probes:
-                answer = self.http.request(
-                    method,
-                    template.format(p=project_id),
-                    json=body,
-                    headers=self.other.headers,
-                )
-                key = (method, template)
-                if key not in Scenarios.for_missing:
-                    missing = self.http.request(
-                        method, template.format(p=MISSING), json=body, headers=self.other.headers
-                    )
-                    Scenarios.for_missing[key] = missing.status_code
-                expected = Scenarios.for_missing[key]
-                if answer.status_code != 404 or expected != 404:
-                    Scenarios.failures.append(
-                        f"other user {method} {template}: {answer.status_code} "
-                        f"(missing project: {expected}) {answer.text[:200]}"
-                    )
-            listed = self.http.get(
-                "/projects", params={"id": project_id}, headers=self.other.headers
-            )
-            if listed.status_code != 200 or listed.json() != []:
-                Scenarios.failures.append(f"other user lists {project_id}: {listed.text[:200]}")
-            after = self.http.get(path, headers=self.me.headers)
-            if after.status_code != 200 or after.json() != before.json():
-                Scenarios.failures.append(f"{project_id} changed under the other user's probes")
 
     return Scenarios
 

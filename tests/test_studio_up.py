@@ -18,17 +18,11 @@ import httpx
 import pytest
 
 from studio.stack import busy_ports
-from tests.support import free_port, wait_until_ready
+from tests.support import free_block, free_port, wait_until_ready
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 STUDIO = str(Path(sys.executable).with_name("studio"))
-
-
-def free_block(size: int) -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + size < 65535 and not busy_ports("127.0.0.1", list(range(base, base + size))):
-            return base
-    raise RuntimeError("no free block of ports")
 
 
 class Up:

@@ -180,7 +180,9 @@ async def generate_voiceover(
         params=params,
         principal=principal,
     )
-    done = await service.wait(state, job.id, state.settings.audio_timeout, request.is_disconnected)
+    done = await service.wait(
+        state, job.id, state.settings.audio_timeout_seconds, request.is_disconnected
+    )
     result = state.urls.signed(done["result"])
     return VoiceoverAnswer(
         success=True,

@@ -69,7 +69,9 @@ class SmtpMailSender:
         for item in mail.attachments:
             main, sub = item.content_type.split("/", 1)
             message.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
-        with smtplib.SMTP(s.auth_smtp_host, s.auth_smtp_port, timeout=s.auth_smtp_timeout) as smtp:
+        with smtplib.SMTP(
+            s.auth_smtp_host, s.auth_smtp_port, timeout=s.auth_smtp_timeout_seconds
+        ) as smtp:
             if s.auth_smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if s.auth_smtp_username:

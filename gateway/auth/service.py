@@ -72,7 +72,9 @@ class Accounts:
         self.users = UserStore(db)
         self.sessions = Sessions(db)
         self.revocations = Revocations(
-            db, max(s.auth_access_ttl, s.auth_refresh_ttl), s.auth_revocation_poll
+            db,
+            max(s.auth_access_ttl_seconds, s.auth_refresh_ttl_seconds),
+            s.auth_revocation_poll_seconds,
         )
         self.api_keys = ApiKeyStore(db)
         self.audit = AuditLog(db)
@@ -108,15 +110,17 @@ class Accounts:
 
     async def tokens_for(self, user: Doc, family: str | None = None) -> TokenResponse:
         s = self.settings
-        refresh, family = await self.sessions.issue_refresh(user["_id"], family, s.auth_refresh_ttl)
+        refresh, family = await self.sessions.issue_refresh(
+            user["_id"], family, s.auth_refresh_ttl_seconds
+        )
         access, _ = self.keys.issue_access(
-            user["_id"], user["role"], user["tier"], family, s.auth_access_ttl
+            user["_id"], user["role"], user["tier"], family, s.auth_access_ttl_seconds
         )
         return TokenResponse(
             access_token=access,
             refresh_token=refresh,
-            expires_in=s.auth_access_ttl,
-            refresh_expires_in=s.auth_refresh_ttl,
+            expires_in=s.auth_access_ttl_seconds,
+            refresh_expires_in=s.auth_refresh_ttl_seconds,
             user=user_out(user),
         )
 
@@ -146,7 +150,7 @@ class Accounts:
         principal: Principal | None = await load()
         if len(self.cache) >= CACHE_LIMIT:
             self.cache.clear()
-        self.cache[key] = (now + self.settings.auth_api_key_cache_ttl, principal)
+        self.cache[key] = (now + self.settings.auth_api_key_cache_ttl_seconds, principal)
         return principal
 
     async def principal_from_key(self, key: str) -> Principal:
@@ -195,17 +199,19 @@ class Accounts:
     async def login(self, email: str, password: str, ip: str | None) -> Doc:
         s = self.settings
         subject = f"email:{normalize_email(email)}"
-        failures = await self.login_failures.peek(subject, s.auth_login_window)
+        failures = await self.login_failures.peek(subject, s.auth_login_window_seconds)
         if failures >= s.auth_login_max_failures:
             window = await self.login_failures.hit(
-                subject, s.auth_login_max_failures, s.auth_login_window
+                subject, s.auth_login_max_failures, s.auth_login_window_seconds
             )
             await self.audit.record("auth.login", actor=None, ip=ip, outcome="throttled")
             raise too_many("Too many failed logins for this account; try again later", window)
         user = await self.users.by_email(email)
         ok, new_hash = await self.passwords.verify(password, user["password"] if user else None)
         if user is None or not ok:
-            await self.login_failures.hit(subject, s.auth_login_max_failures, s.auth_login_window)
+            await self.login_failures.hit(
+                subject, s.auth_login_max_failures, s.auth_login_window_seconds
+            )
             await self.audit.record(
                 "auth.login", actor=user["_id"] if user else None, ip=ip, outcome="failed"
             )
@@ -262,7 +268,7 @@ class Accounts:
 
     async def send_verification(self, user: Doc) -> None:
         token = await self.sessions.issue_one_time(
-            "verify", user["_id"], self.settings.auth_verify_ttl
+            "verify", user["_id"], self.settings.auth_verify_ttl_seconds
         )
         link = self._link("/api/v1/auth/verify-email", token)
         await self._send(
@@ -282,16 +288,15 @@ class Accounts:
         )
         if user is None:
             return
-        token = await self.sessions.issue_one_time(
-            "reset", user["_id"], self.settings.auth_reset_ttl
-        )
+        ttl = self.settings.auth_reset_ttl_seconds
+        token = await self.sessions.issue_one_time("reset", user["_id"], ttl)
         link = self._link("/api/v1/auth/password-reset/confirm", token)
         await self._send(
             Mail(
                 user["email"],
                 "Reset your password",
                 f"Someone asked to reset your password. If it was you: {link}\n"
-                f"The link works once, within {self.settings.auth_reset_ttl // 60} minutes.\n",
+                f"The link works once, within {ttl // 60} minutes.\n",
             )
         )
 

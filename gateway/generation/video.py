@@ -63,7 +63,7 @@ async def _finish(
     state: GatewayState, ref: ProjectRef, job: Job, request: Request
 ) -> dict[str, Any]:
     """Wait for the job; a caller that hangs up does not stop it (it runs in a worker)."""
-    done = await wait(state, job.id, state.settings.video_timeout, request.is_disconnected)
+    done = await wait(state, job.id, state.settings.video_timeout_seconds, request.is_disconnected)
     changes = done.get("result") or {}
     return {**await state.projects.get(ref.id), **state.urls.signed(changes), "job_id": job.id}
 

@@ -50,8 +50,8 @@ def build_celery(settings: GatewaySettings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
-        task_soft_time_limit=settings.job_soft_time_limit,
-        task_time_limit=settings.job_time_limit,
+        task_soft_time_limit=settings.job_soft_time_limit_seconds,
+        task_time_limit=settings.job_time_limit_seconds,
         task_serializer="json",
         accept_content=["json"],
         # One message at a time per worker process: a long render never hides others.
@@ -61,12 +61,12 @@ def build_celery(settings: GatewaySettings) -> Celery:
         worker_redirect_stdouts=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={
-            "visibility_timeout": settings.job_visibility_timeout,
+            "visibility_timeout": settings.job_visibility_timeout_seconds,
             "priority_steps": PRIORITY_STEPS,
             "queue_order_strategy": "priority",
         },
         beat_schedule={
-            SWEEP: {"task": SWEEP, "schedule": settings.job_sweep_interval},
+            SWEEP: {"task": SWEEP, "schedule": settings.job_sweep_interval_seconds},
             **views_pull_schedule(settings),
         },
     )

@@ -72,7 +72,7 @@ async def _keep_lease(
     state: GatewayState, job_id: str, lease: str, work: asyncio.Task[Any]
 ) -> None:
     """Renew the lease; cancel the work as soon as this execution no longer holds the job."""
-    every = max(state.settings.job_lease / 4, 0.2)
+    every = max(state.settings.job_lease_seconds / 4, 0.2)
     while True:
         await asyncio.sleep(every)
         try:
@@ -86,7 +86,7 @@ async def _keep_lease(
 
 async def run_job(state: GatewayState, job_id: str, lease: str) -> Outcome:
     settings = state.settings
-    doc = await state.jobs.claim(job_id, lease, settings.job_lease)
+    doc = await state.jobs.claim(job_id, lease, settings.job_lease_seconds)
     if doc is None:
         return Outcome()  # ended, cancelled, or held by a live execution: a duplicate message
     if doc["attempts"] > settings.job_max_attempts:
@@ -137,26 +137,16 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     # spread over the workers as its images do.
     index = stages.index(doc["_next"])
     stage = stages[index]
-    changes: Doc = {}
     begun = time.time()
     await state.jobs.report(job_id, lease, stage=stage, percent=_percent(doc, stage, 0.0))
     await publish(state, job_id)
     try:
-        if stage == "script":
-            await generate_script(state, ref, {})
-        elif stage == "audio":
-            await generate_audio(state, ref, {})
-        elif stage == "images":
-            if await _fan_out(state, doc, lease, ref):
-                return Outcome()  # the last image task continues the job
-        elif stage == "render":
-            changes = await _render(state, doc, lease, ref, subtitles=False)
-        elif stage == "subtitles":
-            changes = await _render(state, doc, lease, ref, subtitles=True)
-        elif stage == "publish":
-            changes = await upload.publish(state, doc, lease, ref)
+        ran = await _run_stage(state, doc, lease, ref, stage)
     except ApiError as exc:
         return await _failed_or_wait(state, doc, lease, stage, exc)
+    if ran is None:
+        return Outcome()  # the last image task continues the job
+    changes = ran
     # How long the stage ran (its last, successful try): the gateway's metrics read it.
     took = {f"_stage_seconds.{stage}": round(time.time() - begun, 3)}
     took.update(await reservations.cost_fields(state, doc, stage, changes))
@@ -179,6 +169,26 @@ async def _stages(state: GatewayState, doc: Doc, lease: str) -> Outcome:
     )
     await state.queue.run_job(job_id, doc["_priority"])
     return Outcome()
+
+
+async def _run_stage(
+    state: GatewayState, doc: Doc, lease: str, ref: ProjectRef, stage: str
+) -> Doc | None:
+    """Run one stage: the project changes it made, or None once its images were fanned out."""
+    if stage == "script":
+        await generate_script(state, ref, {})
+    elif stage == "audio":
+        await generate_audio(state, ref, {})
+    elif stage == "images":
+        if await _fan_out(state, doc, lease, ref):
+            return None
+    elif stage == "render":
+        return await _render(state, doc, lease, ref, subtitles=False)
+    elif stage == "subtitles":
+        return await _render(state, doc, lease, ref, subtitles=True)
+    elif stage == "publish":
+        return await upload.publish(state, doc, lease, ref)
+    return {}
 
 
 async def _own_stage(state: GatewayState, doc: Doc, lease: str) -> Outcome:
@@ -220,7 +230,7 @@ async def _failed_or_wait(
     settings = state.settings
     waited = float(doc.get("_waited") or 0.0)
     # A spent YouTube quota is not a busy service: it comes back tomorrow, so the job fails.
-    if exc.status in BUSY and exc.code != QUOTA_EXCEEDED and waited < settings.job_max_wait:
+    if exc.status in BUSY and exc.code != QUOTA_EXCEEDED and waited < settings.job_max_wait_seconds:
         wait = _retry_after(exc, min(int(waited // 5), 6))
     elif exc.status in TRANSIENT and doc["attempts"] < settings.job_max_attempts:
         wait = _retry_after(exc, doc["attempts"])

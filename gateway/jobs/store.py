@@ -3,7 +3,7 @@
 Stored documents carry internal fields the API never shows: `_owner` (who asked), `_params` (the
 request a worker needs), `_queue` and `_priority` (where its messages go), `_next` (the stage a
 worker starts from), `_lease` and `_hb` (which task execution holds the job, and when it last
-reported: a lease older than `job_lease` is taken over, so a job survives the death of any
+reported: a lease older than `job_lease_seconds` is taken over, so a job survives the death of any
 worker), `_not_before` (a scheduled start), `_images` (per-image results of a fan-out) and
 `_error` (the status and detail of a failure, so a waiting caller gets the same answer the
 service gave) and `_made` (a user's own AI job's service answer, so a job run again keeps

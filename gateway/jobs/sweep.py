@@ -3,7 +3,7 @@ projects still held by a job that has ended.
 
 Redis hands back a message whose worker died only after the visibility timeout (hours, so a
 long render is never delivered twice); the lease in MongoDB lets the sweep take such a job over
-within `job_lease` seconds instead.
+within `job_lease_seconds` seconds instead.
 """
 
 from __future__ import annotations
@@ -35,9 +35,12 @@ async def sweep(state: GatewayState) -> dict[str, int]:
 async def _take_over(state: GatewayState) -> int:
     settings = state.settings
     taken = 0
-    for doc in await state.jobs.stale(settings.job_lease):
+    for doc in await state.jobs.stale(settings.job_lease_seconds):
         # Images being drawn by other tasks: quiet while they wait in the queue, not lost.
-        if doc.get("_fanout") and doc["_hb"] > time.time() - settings.job_visibility_timeout:
+        if (
+            doc.get("_fanout")
+            and doc["_hb"] > time.time() - settings.job_visibility_timeout_seconds
+        ):
             continue
         if doc["attempts"] >= settings.job_max_attempts:
             reason = f"Its worker stopped {doc['attempts']} times; giving up"

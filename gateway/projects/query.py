@@ -4,8 +4,10 @@ Field filters (`?status=draft`, repeated key = OR, `fps=30` also matches the num
 operators `_gte _lte _ne _like`, full-text `q`, `_sort/_order`, `_start/_end/_limit` and
 `_page/_limit`, plus the integration guide's `status/search/page/limit` and the versioned API's
 `sort/order`. Parameters that start with `_` and are not known are refused rather than ignored,
-so a typo never silently returns everything. `_like` and `search` become `TextFilter`s that the
-store applies with RE2 (gateway/projects/textmatch.py), never `$regex` sent to the database.
+so a typo never silently returns everything. A plain field filter naming a field that no
+project has is ignored, as JSON Server drops it before filtering (the store checks). `_like`
+and `search` become `TextFilter`s that the store applies with RE2
+(gateway/projects/textmatch.py), never `$regex` sent to the database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}(\.[A-Za-z0-9_-]{1,64}){0,4}$"
 class ListQuery:
     filter: dict[str, Any]
     sort: list[tuple[str, int]]
+    # Plain field filters as (path, clause): the store adds to `filter` only those whose path
+    # some project holds, since JSON Server ignores a filter on a field no item has.
+    fields: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Applied by the store after `filter`, in the gateway: all must match.
     text: list[TextFilter] = field(default_factory=list)
     skip: int = 0
@@ -126,17 +131,21 @@ def search_text(doc: Any) -> str:
     return "\n".join(parts)
 
 
-def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
-    grouped: dict[str, list[str]] = {}
-    for key, value in params:
-        grouped.setdefault(key, []).append(value)
+Grouped = dict[str, list[str]]
 
-    def one(name: str) -> str | None:
+
+def _first(grouped: Grouped, *names: str) -> str | None:
+    """The first value of the first of `names` that has one."""
+    for name in names:
         values = grouped.get(name)
-        return values[0] if values else None
+        if values and values[0]:
+            return values[0]
+    return None
 
+
+def _filters(grouped: Grouped, query: ListQuery) -> list[dict[str, Any]]:
+    """The operator, `q` and text filters into `query`; the clauses that always apply."""
     clauses: list[dict[str, Any]] = []
-    text: list[TextFilter] = []
     for key, values in grouped.items():
         if key in PAGING or key in IGNORED or key in GUIDE:
             continue
@@ -146,23 +155,28 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
         name = key[: len(key) - len(op)] if op else key
         if op == "_like":
             patterns = tuple(compile_pattern(v, key[:64]) for v in values)
-            text.append(TextFilter((_path(name),), patterns))
-        else:
+            query.text.append(TextFilter((_path(name),), patterns))
+        elif op:
             clauses.append(_condition(_path(name), op, values))
+        else:
+            query.fields.append((_path(name), _condition(_path(name), op, values)))
 
-    q = one("q")
+    q = _first(grouped, "q")
     if q:
         if len(q) > MAX_PATTERN:
             raise ApiError(400, f"q longer than {MAX_PATTERN} characters")
         # A lower-cased literal against the lower-cased `_search` copy: no `i` flag and no
         # metacharacters, which the database matches in linear time.
         clauses.append({"_search": {"$regex": re.escape(q.lower())}})
-    search = one("search")
+    search = _first(grouped, "search")
     if search:
-        text.append(TextFilter(("title", "description"), (literal(search, "search"),)))
+        query.text.append(TextFilter(("title", "description"), (literal(search, "search"),)))
+    return clauses
 
-    sort_fields = one("_sort") or one("sort")
-    orders = (one("_order") or one("order") or "").split(",")
+
+def _sort(grouped: Grouped) -> list[tuple[str, int]]:
+    sort_fields = _first(grouped, "_sort", "sort")
+    orders = (_first(grouped, "_order", "order") or "").split(",")
     sort: list[tuple[str, int]] = []
     if sort_fields:
         for index, name in enumerate(f for f in sort_fields.split(",") if f):
@@ -171,16 +185,13 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
                 raise ApiError(400, f"_order must be asc or desc, got {order[:16]!r}")
             sort.append((_path(name.strip()), -1 if order == "desc" else 1))
     sort.append(("_seq", 1))
+    return sort
 
-    query = ListQuery(
-        filter={"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0],
-        sort=sort,
-        text=text,
-    )
 
-    page_raw = one("_page") or one("page")
-    limit_raw = one("_limit") or one("limit")
-    start_raw, end_raw = one("_start"), one("_end")
+def _paging(grouped: Grouped, query: ListQuery) -> None:
+    page_raw = _first(grouped, "_page", "page")
+    limit_raw = _first(grouped, "_limit", "limit")
+    start_raw, end_raw = _first(grouped, "_start"), _first(grouped, "_end")
     query.want_total = bool(page_raw or limit_raw or end_raw)
     if page_raw:
         query.page = max(_int("_page", page_raw), 1)
@@ -199,4 +210,15 @@ def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
         query.limit = min(_int("_limit", limit_raw), MAX_LIMIT)
     elif start_raw:
         query.skip = _int("_start", start_raw)
+
+
+def parse_list_query(params: list[tuple[str, str]]) -> ListQuery:
+    grouped: Grouped = {}
+    for key, value in params:
+        grouped.setdefault(key, []).append(value)
+    query = ListQuery(filter={}, sort=[])
+    clauses = _filters(grouped, query)
+    query.filter = {"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0]
+    query.sort = _sort(grouped)
+    _paging(grouped, query)
     return query

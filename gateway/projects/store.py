@@ -234,8 +234,14 @@ class ProjectStore:
     async def list(
         self, query: ListQuery, principal: Principal | None = None
     ) -> tuple[list[Doc], int | None]:
-        if (clause := visible_to(principal)) is not None:
-            query.filter = {"$and": [query.filter, clause]} if query.filter else clause
+        visible = visible_to(principal)
+        clauses = [query.filter] if query.filter else []
+        for path, clause in query.fields:
+            if await self._some_project_has(path, visible):
+                clauses.append(clause)
+        if visible is not None:
+            clauses.append(visible)
+        query.filter = {"$and": clauses} if len(clauses) > 1 else (clauses or [{}])[0]
         total = None
         if query.text:
             ids = await self._text_matches(query.filter, query.text)
@@ -252,6 +258,13 @@ class ProjectStore:
             known = partial and (items or query.skip == 0)
             total = query.skip + len(items) if known else await self._count(query.filter)
         return items, total
+
+    async def _some_project_has(self, path: str, visible: Doc | None) -> bool:
+        # Among the projects the caller can see: whether another user's projects hold a field
+        # is not the caller's to learn.
+        has: Doc = {path: {"$exists": True}}
+        condition = has if visible is None else {"$and": [has, visible]}
+        return await self.db.projects.find_one(condition, {"_id": 1}) is not None
 
     async def _count(self, query: Doc) -> int:
         # The `count` command, not count_documents: the embedded server runs the aggregation

@@ -175,18 +175,28 @@ async def _upload(
     if not session:
         session = await _begin(yt, grant, metadata(ref, params, publish_at), size)
         await state.jobs.report(doc["_id"], lease, **{"_youtube.session": session})
+    return await _send(state, yt, grant, doc, lease, key, session, offset, size)
+
+
+async def _send(
+    state: GatewayState,
+    yt: YouTube,
+    grant: Grant,
+    doc: Doc,
+    lease: str,
+    key: str,
+    session: str,
+    offset: int,
+    size: int,
+) -> Doc:
+    """Send the video from `offset` in chunks until YouTube answers with the video."""
     interruptions = 0
     chunk = state.settings.youtube_chunk_bytes
     while True:
         end = min(offset + chunk, size) - 1
         data = b"".join([part async for part in state.storage.iter_range(key, offset, end)])
         headers = {"Content-Range": f"bytes {offset}-{end}/{size}", "Content-Type": "video/mp4"}
-        try:
-            response = await yt.google.call(grant, "PUT", session, headers=headers, content=data)
-        except ApiError as exc:
-            if exc.status not in (503, 504):
-                raise
-            response = None
+        response = await _put_chunk(yt, grant, session, headers, data)
         if response is not None and response.status_code in (200, 201):
             answer: Doc = response.json()
             return answer
@@ -211,6 +221,18 @@ async def _upload(
         if found is None:
             raise ApiError(502, "YouTube lost the upload session; try the upload again")
         offset = found
+
+
+async def _put_chunk(
+    yt: YouTube, grant: Grant, session: str, headers: dict[str, str], data: bytes
+) -> httpx.Response | None:
+    """YouTube's answer to one chunk, or None if the call was dropped or timed out."""
+    try:
+        return await yt.google.call(grant, "PUT", session, headers=headers, content=data)
+    except ApiError as exc:
+        if exc.status not in (503, 504):
+            raise
+        return None
 
 
 def _acknowledged(response: httpx.Response) -> int:

@@ -2,7 +2,7 @@
 
 The library keeps global state and is not thread-safe, so every call in the process runs in
 one dedicated worker thread: requests queue there and the event loop never blocks. One
-synthesis is fast (about 45 ms for a minute of speech), so a queue costs little.
+synthesis takes a small fraction of the speech's duration, so a queue costs little.
 """
 
 from __future__ import annotations

@@ -29,6 +29,31 @@ def _moves(predicted: int) -> list[tuple[int, int]]:
     return [(1, v) for v in range(max(predicted, 1) + 3)] + [(2, 1), (3, 1)]
 
 
+def _penalty(words: int, voiced: int, expected_groups: int) -> float:
+    """What a move costs beyond the sound count mismatch: fusing words, silence, surprise."""
+    if words > 1:
+        return _FUSED * (words - 1)
+    if voiced == 0:
+        return _SILENT
+    if voiced != expected_groups:
+        return _UNEXPECTED
+    return 0.0
+
+
+def _steps(
+    back: dict[tuple[int, int], tuple[int, int]], end: tuple[int, int]
+) -> list[tuple[int, int, int, int]]:
+    """The chosen moves from the start to `end`, as (first word, past word, first group, past)."""
+    steps: list[tuple[int, int, int, int]] = []
+    at = end
+    while at != (0, 0):
+        before = back[at]
+        steps.append((before[0], at[0], before[1], at[1]))
+        at = before
+    steps.reverse()
+    return steps
+
+
 def align_words(
     toks: Sequence[Token], expected: Sequence[Sequence[int]], groups: Sequence[PhonemeGroup]
 ) -> list[WordTiming] | None:
@@ -61,25 +86,13 @@ def align_words(
                 if ni > n or nj not in band(ni):
                     continue
                 step: float = abs((wanted[ni] - wanted[i]) - (said[nj] - said[j]))
-                if u > 1:
-                    step += _FUSED * (u - 1)
-                elif v == 0:
-                    step += _SILENT
-                elif v != len(expected[i]):
-                    step += _UNEXPECTED
+                step += _penalty(u, v, len(expected[i]))
                 if here + step < cost.get((ni, nj), float("inf")):
                     cost[(ni, nj)] = here + step
                     back[(ni, nj)] = (i, j)
     if (n, m) not in cost:
         return None
-    steps: list[tuple[int, int, int, int]] = []
-    at = (n, m)
-    while at != (0, 0):
-        before = back[at]
-        steps.append((before[0], at[0], before[1], at[1]))
-        at = before
-    steps.reverse()
-    return _timings(toks, expected, groups, steps)
+    return _timings(toks, expected, groups, _steps(back, (n, m)))
 
 
 def _timings(

@@ -78,7 +78,7 @@ def encode(
         info = PngImagePlugin.PngInfo()
         info.add_text("Software", software)
         info.add_text("Description", description)
-        # Level 3 is much faster than the default 6 for a few percent more bytes.
+        # Level 3 is much faster than the default 6 for files only slightly larger.
         image.save(out, "PNG", pnginfo=info, compress_level=3)
     else:
         exif = Image.Exif()

@@ -23,7 +23,7 @@ from contracts.errors import ApiError
 from runtime.upstream import CONNECTION_ERRORS, RetryPolicy, UpstreamStatus
 from services.script.brief import Brief
 from services.script.prompts import render
-from services.script.settings import ScriptSettings
+from services.script.settings import ResponseFormat
 from services.script.writer import Draft, Scene
 
 log = logging.getLogger("services.script.openai")
@@ -150,33 +150,42 @@ def _dash(value: str) -> str:
 class OpenAIWriter:
     provider = "openai"
 
-    def __init__(self, settings: ScriptSettings, client: httpx.AsyncClient | None = None) -> None:
-        self.model: str | None = settings.script_openai_model
-        self.settings = settings
-        base = settings.script_openai_base_url.rstrip("/")
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        base_url: str,
+        model: str,
+        response_format: ResponseFormat,
+        temperature: float,
+        max_tokens: int | None,
+        total_timeout_seconds: float,
+        concurrency: int,
+        attempts: int,
+        backoff_seconds: float,
+        max_retry_wait_seconds: float,
+    ) -> None:
+        """`client` carries the endpoint's timeouts and credentials; `total_timeout_seconds`
+        bounds one whole request to this service, retries and the repair turn included."""
+        self.model: str | None = model
+        base = base_url.rstrip("/")
         self._url = f"{base}/chat/completions"
         self._host = httpx.URL(base).host
-        key = settings.script_openai_api_key
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                connect=settings.script_openai_connect_timeout_s,
-                read=settings.script_openai_read_timeout_s,
-                write=30,
-                pool=settings.script_openai_connect_timeout_s,
-            ),
-            headers={"Authorization": f"Bearer {key.get_secret_value()}"} if key else {},
-        )
-        self._slots = asyncio.Semaphore(settings.script_openai_concurrency)
-        cap = settings.script_openai_max_retry_wait_s
+        self._client = client
+        self._response_format = response_format
+        self._temperature = temperature
+        self._max_tokens = max_tokens
+        self._total_timeout_seconds = total_timeout_seconds
+        self._slots = asyncio.Semaphore(concurrency)
         self._retry = RetryPolicy(
-            attempts=settings.script_openai_max_attempts,
-            backoff_seconds=settings.script_openai_backoff_s,
-            max_backoff_seconds=cap,
-            max_retry_after_seconds=cap,
+            attempts=attempts,
+            backoff_seconds=backoff_seconds,
+            max_backoff_seconds=max_retry_wait_seconds,
+            max_retry_after_seconds=max_retry_wait_seconds,
             # A completion only computes an answer: asking again doubles nothing.
             repeatable=True,
-            # The whole request is bounded (script_openai_total_timeout_s): a longer wait than
-            # the cap is passed on to the caller as Retry-After rather than spent here.
+            # The whole request is bounded (total_timeout_seconds): a longer wait than the cap
+            # is passed on to the caller as Retry-After rather than spent here.
             give_up_beyond_cap=True,
         )
 
@@ -242,7 +251,7 @@ class OpenAIWriter:
             {"role": "system", "content": system},
             {"role": "user", "content": _brief_message(brief)},
         ]
-        total = self.settings.script_openai_total_timeout_s
+        total = self._total_timeout_seconds
         try:
             async with asyncio.timeout(total), self._slots:
                 try:
@@ -281,13 +290,12 @@ class OpenAIWriter:
         self, messages: list[dict[str, str]], schema: tuple[str, dict[str, Any]]
     ) -> tuple[str, bool]:
         """The answer's text, and whether it was cut off at the token limit."""
-        settings = self.settings
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "temperature": settings.script_openai_temperature,
+            "temperature": self._temperature,
         }
-        if settings.script_openai_response_format == "json_schema":
+        if self._response_format == "json_schema":
             name, json_schema = schema
             body["response_format"] = {
                 "type": "json_schema",
@@ -295,8 +303,8 @@ class OpenAIWriter:
             }
         else:
             body["response_format"] = {"type": "json_object"}
-        if settings.script_openai_max_tokens:
-            body["max_tokens"] = settings.script_openai_max_tokens
+        if self._max_tokens:
+            body["max_tokens"] = self._max_tokens
         try:
             response = await self._post(body)
         except UpstreamStatus as exc:

@@ -79,19 +79,7 @@ class Phrasebook(BaseModel):
 
     def _check_placeholders(self) -> None:
         for kind, bank in self.kinds.items():
-            for name in ("title", "video_description"):
-                check(getattr(bank, name), allowed={"topic", "count"}, where=f"{kind}.{name}")
-            check(bank.context, allowed={"topic"}, required={"topic"}, where=f"{kind}.context")
-            for text in bank.intro:
-                check(text, allowed={"topic", "count"}, where=f"{kind}.intro")
-            for text in bank.outro:
-                check(text, allowed={"topic"}, where=f"{kind}.outro")
-            for text in bank.kind_keywords:
-                check(text, allowed=(), where=f"{kind}.kind_keywords")
-            for point in bank.points:
-                check(point.lead, allowed={"n", "topic"}, where=f"{kind}.{point.id}.lead")
-                for text in point.body:
-                    check(text, allowed={"topic"}, where=f"{kind}.{point.id}.body")
+            _check_bank(kind, bank)
         check(self.item_lead, allowed={"n", "item"}, required={"n", "item"}, where="item_lead")
         for text in self.item_body:
             check(text, allowed={"item", "topic"}, where="item_body")
@@ -110,6 +98,22 @@ class Phrasebook(BaseModel):
             ("tone_sentence", "tone"),
         ):
             check(getattr(self, name), allowed={placeholder}, required={placeholder}, where=name)
+
+
+def _check_bank(kind: str, bank: KindBank) -> None:
+    for name in ("title", "video_description"):
+        check(getattr(bank, name), allowed={"topic", "count"}, where=f"{kind}.{name}")
+    check(bank.context, allowed={"topic"}, required={"topic"}, where=f"{kind}.context")
+    for text in bank.intro:
+        check(text, allowed={"topic", "count"}, where=f"{kind}.intro")
+    for text in bank.outro:
+        check(text, allowed={"topic"}, where=f"{kind}.outro")
+    for text in bank.kind_keywords:
+        check(text, allowed=(), where=f"{kind}.kind_keywords")
+    for point in bank.points:
+        check(point.lead, allowed={"n", "topic"}, where=f"{kind}.{point.id}.lead")
+        for text in point.body:
+            check(text, allowed={"topic"}, where=f"{kind}.{point.id}.body")
 
 
 class Visuals(BaseModel):

@@ -143,6 +143,83 @@ def _closer(current: int, extra: int, budget: float) -> bool:
     return abs(current + extra - budget) < abs(current - budget)
 
 
+@dataclass
+class _Lines:
+    """The sentences a script's scenes draw on, beside each scene's own point."""
+
+    intro: list[str]
+    outro: list[str]
+    spare: list[str]
+    reserve: list[str]
+    # The keyword line of each scene, when the keywords get lines of their own.
+    keyword_lines: list[str | None]
+
+
+def _keyword_lines(
+    brief: Brief, book: Phrasebook, topic: str, count: int, line_offset: int, items: bool
+) -> list[str | None]:
+    # Keyword items are the points themselves: no line of their own.
+    if not brief.keywords or items:
+        return [None] * count
+    lines: list[str | None] = []
+    for i in range(count):
+        keyword = _quote(book, brief.keywords[i % len(brief.keywords)])
+        line = book.keyword_lines[(line_offset + i) % len(book.keyword_lines)]
+        lines.append(fill(line, {"keyword": keyword, "topic": topic}))
+    return lines
+
+
+def _optional(
+    i: int, count: int, slot: _Slot, section: _Section, lines: _Lines, tone: str | None
+) -> list[tuple[list[str], str]]:
+    """By priority: hook, sign-off and tone, then the point's first sentence, the scene's
+    keyword, the rest of the point, more opening and closing lines, borrowed sentences."""
+    optional: list[tuple[list[str], str]] = []
+    if i == 0:
+        optional.append((section.head, lines.intro[0]))
+    if i == count - 1:
+        optional.append((section.closing, lines.outro[-1]))
+    if i == 0 and tone:
+        optional.append((section.tone, tone))
+    optional += [(section.middle, text) for text in slot.body]
+    if (filled := lines.keyword_lines[i]) is not None:
+        optional.insert(len(optional) - len(slot.body) + 1, (section.middle, filled))
+    if i == 0:
+        optional += [(section.head, text) for text in lines.intro[1:]]
+    if i == count - 1:
+        optional += [(section.tail, text) for text in lines.outro[:-1]]
+    optional += [(section.middle, text) for text in lines.spare]
+    return optional
+
+
+def _pad(section: _Section, slot: _Slot, lines: _Lines, budget: float) -> None:
+    """Long scripts outgrow the bank: reuse sentences, first those not yet in this scene, and
+    only when a single scene runs for minutes, the scene's own ones again."""
+    recycle = [*slot.body, *lines.spare, *lines.reserve]
+    fresh = [text for text in recycle if text not in section.middle]
+    rounds = 1 + int(budget // max(1, sum(count_words(text) for text in recycle)))
+    for text in fresh + recycle * rounds:
+        if section.words >= budget:
+            break
+        if _closer(section.words, count_words(text), budget):
+            section.add(section.middle, text)
+
+
+def _scene_text(
+    i: int, count: int, slot: _Slot, lines: _Lines, tone: str | None, budget: float, used: set[str]
+) -> _Section:
+    section = _Section()
+    section.add(section.middle, slot.lead)
+    for part, text in _optional(i, count, slot, section, lines, tone):
+        if section.words >= budget:
+            break
+        if text not in used and _closer(section.words, count_words(text), budget):
+            section.add(part, text)
+            used.add(text)
+    _pad(section, slot, lines, budget)
+    return section
+
+
 def compose_script(brief: Brief) -> Draft:
     book = phrasebook(brief.language)
     kind = _kind(brief)
@@ -155,51 +232,17 @@ def compose_script(brief: Brief) -> Draft:
     outro = [fill(text, {"topic": topic}) for text in bank.outro]
     spare = _spare_sentences(brief, book, bank, rng, slots)
     reserve = [fill(text, {"topic": topic}) for point in bank.points for text in point.body]
-    keyword_items = kind == "X_THINGS_TO_DO"
     line_offset = rng.randrange(len(book.keyword_lines))
+    keyword_items = kind == "X_THINGS_TO_DO"
+    keyword_lines = _keyword_lines(brief, book, topic, count, line_offset, keyword_items)
+    lines = _Lines(intro, outro, spare, reserve, keyword_lines)
+    tone = book.tones[brief.style] if brief.style else None
     used: set[str] = set()
     written = 0
     scenes: list[Scene] = []
     for i, slot in enumerate(slots):
         budget = (brief.target_words - written) / (count - i)
-        section = _Section()
-        section.add(section.middle, slot.lead)
-        # By priority: hook, sign-off and tone, then the point's first sentence, the scene's
-        # keyword, the rest of the point, more opening and closing lines, borrowed sentences.
-        optional: list[tuple[list[str], str]] = []
-        if i == 0:
-            optional.append((section.head, intro[0]))
-        if i == count - 1:
-            optional.append((section.closing, outro[-1]))
-        if i == 0 and brief.style:
-            optional.append((section.tone, book.tones[brief.style]))
-        optional += [(section.middle, text) for text in slot.body]
-        if brief.keywords and not keyword_items:
-            keyword = _quote(book, brief.keywords[i % len(brief.keywords)])
-            line = book.keyword_lines[(line_offset + i) % len(book.keyword_lines)]
-            filled = fill(line, {"keyword": keyword, "topic": topic})
-            optional.insert(len(optional) - len(slot.body) + 1, (section.middle, filled))
-        if i == 0:
-            optional += [(section.head, text) for text in intro[1:]]
-        if i == count - 1:
-            optional += [(section.tail, text) for text in outro[:-1]]
-        optional += [(section.middle, text) for text in spare]
-        for part, text in optional:
-            if section.words >= budget:
-                break
-            if text not in used and _closer(section.words, count_words(text), budget):
-                section.add(part, text)
-                used.add(text)
-        # Long scripts outgrow the bank: reuse sentences, first those not yet in this scene,
-        # and only when a single scene runs for minutes, the scene's own ones again.
-        recycle = [*slot.body, *spare, *reserve]
-        fresh = [text for text in recycle if text not in section.middle]
-        rounds = 1 + int(budget // max(1, sum(count_words(text) for text in recycle)))
-        for text in fresh + recycle * rounds:
-            if section.words >= budget:
-                break
-            if _closer(section.words, count_words(text), budget):
-                section.add(section.middle, text)
+        section = _scene_text(i, count, slot, lines, tone, budget, used)
         written += section.words
         picture = f"{slot.picture}, evoking the idea of {brief.topic}"
         scenes.append(Scene(narration=section.text(), image_prompt=picture))

@@ -1,4 +1,5 @@
-"""The one interface every script provider implements, and the choice between them."""
+"""The one interface every script writer implements, and the draft it answers with (the
+choice between writers is services/script/providers.py)."""
 
 from __future__ import annotations
 

@@ -111,6 +111,14 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    _catalog_routes(app, renderer)
+    _media_routes(app, settings, renderer, ingester, music_maker, lip_syncer)
+    return app
+
+
+def _catalog_routes(app: FastAPI, renderer: Renderer) -> None:
+    """What the service offers: its health, templates, styles, positions and music moods."""
+
     @app.get("/health", response_model=Health)
     async def health() -> Health:
         return Health(
@@ -139,6 +147,17 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
     @app.get("/music", response_model=MusicResponse)
     async def music() -> MusicResponse:
         return MusicResponse(moods=items(MUSIC_MOODS))
+
+
+def _media_routes(
+    app: FastAPI,
+    settings: VideoSettings,
+    renderer: Renderer,
+    ingester: Ingester,
+    music_maker: MusicMaker,
+    lip_syncer: LipSyncMaker,
+) -> None:
+    """The routes that make media: music, ingest, lip sync, renders and their progress."""
 
     @app.post("/music/generate", response_model=MusicGenerateResponse)
     async def generate_music(body: MusicGenerateRequest) -> MusicGenerateResponse:
@@ -194,8 +213,6 @@ def build_app(settings: VideoSettings | None = None) -> FastAPI:
         if found is None:
             raise ApiError(404, f"No render {render_id} is known to this process")
         return found
-
-    return app
 
 
 def uuid_hex() -> str:

@@ -33,9 +33,9 @@ async def run_encoders(
     ordered = [job for pair in itertools.zip_longest(scenes, blends) for job in pair if job]
     pending = [job.run for job in ordered]
     # The soundtrack is a job for the same workers, taken once each has encoded one segment.
-    # Run beside them from the start, its samples and its FFmpeg (~20 MB each) landed on the
-    # encoders' own peak at their start; run instead of a segment, it adds memory to nothing
-    # and takes the same core-seconds.
+    # Run beside them from the start, its samples and its FFmpeg landed on the encoders' own
+    # memory peak at their start; run instead of a segment, it adds memory to nothing and takes
+    # the same core-seconds.
     workers = min(parallel, len(jobs))
     pending.insert(workers, soundtrack)
 

@@ -16,10 +16,10 @@ log = logging.getLogger("services.video.ffmpeg")
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 _STDERR_KEEP = 16_384
 # glibc raises its mmap threshold to the size of each large block freed, up to 32 MB, so after
-# the first frames the frame buffers (3-6 MB at 1080p) come from the heap and arenas, which
-# keep them when they are freed. A fixed threshold keeps every frame buffer mmapped and
-# returned when freed: about 15 MB less per segment FFmpeg, no slower (measured). Other C
-# libraries ignore the variable.
+# the first frames the frame buffers (megabytes each at 1080p) come from the heap and arenas,
+# which keep them when they are freed. A fixed threshold keeps every frame buffer mmapped and
+# returned when freed: each segment's FFmpeg stays smaller, no slower. Other C libraries
+# ignore the variable.
 _ENV = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 

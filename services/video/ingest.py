@@ -196,30 +196,45 @@ def _is_cover_art(stream: av.stream.Stream) -> bool:
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
-def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
+def _open(src: Path, kind: IngestKind) -> av.container.InputContainer:
     try:
-        container = av.open(str(src))
+        return av.open(str(src))
     except (av.FFmpegError, UnicodeDecodeError):
         head = src.read_bytes()[:12]
         if head[4:8] == b"ftyp" or head.startswith(SIGNATURES):
             raise ApiError(422, "file: the file is damaged or truncated (cannot be read)") from None
         raise ApiError(415, f"file: not an accepted file; {_hint(kind)}") from None
+
+
+def _check_streams(
+    fmt: str,
+    kind: IngestKind,
+    videos: list[av.VideoStream],
+    audios: list[av.stream.Stream],
+    count: int,
+    limits: Limits,
+) -> None:
+    """Refuse a file whose format or streams do not fit the kind of upload."""
+    formats = VIDEO_FORMATS if kind == "media" else AUDIO_FORMATS
+    if kind == "media" and fmt in AUDIO_FORMATS and not videos and audios:
+        raise ApiError(415, "file: this is audio; upload it to /api/v1/audio/upload")
+    if kind == "audio" and videos:
+        raise ApiError(415, "file: this is a video; upload it to /api/v1/media/upload")
+    if fmt not in formats or not (videos if kind == "media" else audios):
+        raise ApiError(415, f"file: not an accepted file ({fmt}); {_hint(kind)}")
+    if count > limits.max_streams:
+        raise ApiError(413, f"file: {count} streams; the limit is {limits.max_streams}")
+
+
+def _av(src: Path, work: Path, kind: IngestKind, limits: Limits) -> Result:
+    container = _open(src, kind)
     with container:
         fmt = container.format.name
         formats = VIDEO_FORMATS if kind == "media" else AUDIO_FORMATS
         streams = [s for s in container.streams if s.type in ("audio", "video")]
         videos = [s for s in streams if isinstance(s, av.VideoStream) and not _is_cover_art(s)]
         audios = [s for s in streams if s.type == "audio"]
-        if kind == "media" and fmt in AUDIO_FORMATS and not videos and audios:
-            raise ApiError(415, "file: this is audio; upload it to /api/v1/audio/upload")
-        if kind == "audio" and videos:
-            raise ApiError(415, "file: this is a video; upload it to /api/v1/media/upload")
-        if fmt not in formats or not (videos if kind == "media" else audios):
-            raise ApiError(415, f"file: not an accepted file ({fmt}); {_hint(kind)}")
-        if len(container.streams) > limits.max_streams:
-            raise ApiError(
-                413, f"file: {len(container.streams)} streams; the limit is {limits.max_streams}"
-            )
+        _check_streams(fmt, kind, videos, audios, len(container.streams), limits)
         duration = container.duration / av.time_base if container.duration else 0.0
         cap = limits.max_video_seconds if kind == "media" else limits.max_audio_seconds
         if duration > cap:

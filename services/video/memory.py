@@ -7,7 +7,7 @@ import ctypes.util
 import gc
 
 # glibc keeps what Pillow and numpy freed in the heap and in the worker threads' arenas: the
-# service would carry the canvases' and the music's 20-30 MB through the whole encode.
+# service would carry the canvases' and the music's memory through the whole encode.
 # Absent from other C libraries (musl, macOS), where this does nothing.
 _MALLOC_TRIM = getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
 

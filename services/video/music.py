@@ -87,7 +87,7 @@ def synthesise(mood: Mood) -> npt.NDArray[np.int16]:
     bar = 4 * beat
     n = int(BARS * bar * SAMPLE_RATE)
     # float32 tracks and in-place scaling: the service process stays small while it
-    # synthesises (float64 with whole-track temporaries peaked near 100 MB).
+    # synthesises (float64 with whole-track temporaries would multiply its peak).
     left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
     rng = np.random.default_rng(mood.root)
     for index in range(BARS):

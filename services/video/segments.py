@@ -41,7 +41,7 @@ class Encoding:
             "-g",
             str(self.fps * 4),
             # Every segment starts on a keyframe at a scene change already; without B-frames
-            # superfast encodes these frames about a third faster at the same CRF.
+            # superfast encodes these frames faster at the same CRF.
             "-bf",
             "0",
             "-sc_threshold",

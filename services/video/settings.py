@@ -36,9 +36,9 @@ class VideoSettings(StorageSettings, ServiceTokenSettings):
     video_max_video_bytes: int = Field(default=2_000_000_000, gt=0)
     video_max_words_bytes: int = Field(default=5_000_000, gt=0)
 
-    # x264: superfast without B-frames (see segments.py) at CRF 21: measured SSIM 0.994 against
-    # the source frames at 4-6 Mb/s for 1080p, well clear of the blocky 2 Mb/s ultrafast
-    # output the old service produced, and about a third cheaper than superfast's default.
+    # x264: superfast without B-frames (see segments.py) at CRF 21 keeps the source frames'
+    # detail at 1080p, clear of the blocky ultrafast output the old service produced, and
+    # costs less than superfast's default.
     video_x264_preset: X264Preset = "superfast"
     video_crf: int = Field(default=21, ge=14, le=32)
     # A render that takes longer than this is stopped (FFmpeg killed, nothing kept).

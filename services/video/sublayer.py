@@ -2,12 +2,11 @@
 the frame, and `overlay` blends that band into every frame.
 
 FFmpeg's `subtitles` filter re-blends every glyph, outline and shadow bitmap into every frame
-in plain C: about 2.6 ms per 1080p frame here. The subtitles change only a few times a second,
-so each segment generates a transparent band in its filter graph, keeps one picture per
-change (`select`), libass draws the state of that moment on it, and `overlay` blends the band
-into each frame with SIMD: about 0.3 ms a frame, and a few ms per change. Generated in the
-graph, the band costs no demuxer, decoder or queue of decoded pictures: about 15 MB less per
-segment process than reading a picture file per change.
+in plain C. The subtitles change only a few times a second, so each segment generates a
+transparent band in its filter graph, keeps one picture per change (`select`), libass draws
+the state of that moment on it, and `overlay` blends the band into each frame with SIMD: the
+drawing is paid once per change, not once per frame. Generated in the graph, the band costs no
+demuxer, decoder or queue of decoded pictures, as reading a picture file per change would.
 """
 
 from __future__ import annotations

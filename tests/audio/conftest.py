@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import imageio_ffmpeg
 import pytest
 import pytest_asyncio
 
 from services.audio.app import build_app
 from services.audio.settings import AudioSettings
 from tests.support import serve
+from tests.support.media import tone_mp3
 
 
 @pytest.fixture(scope="module")
@@ -30,31 +29,4 @@ async def espeak_client(media_root: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def tone_mp3(seconds: float, sample_rate: int, folder: Path) -> bytes:
-    """A real MP3 (a sine tone) standing in for what a cloud provider sends back.
-
-    Written to a file, not a pipe, so that it carries the Xing/LAME header with the encoder
-    delay, as a provider's finished file does.
-    """
-    path = folder / f"tone-{seconds}-{sample_rate}.mp3"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:sample_rate={sample_rate}:duration={seconds}",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "64k",
-            "-y",
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return path.read_bytes()
+__all__ = ["tone_mp3"]

@@ -147,11 +147,13 @@ async def test_subtitles_from_inline_words_parse_in_all_three_formats(
         with av.open(str(media_root / data[key])) as container:
             stream = container.streams.subtitles[0]
             assert stream.time_base is not None
-            events = [
-                (float(p.pts * stream.time_base), float((p.pts + p.duration) * stream.time_base))
-                for p in container.demux(stream)
-                if p.size
-            ]
+            events = []
+            for p in container.demux(stream):
+                if p.size:
+                    assert p.pts is not None
+                    assert p.duration is not None
+                    start = float(p.pts * stream.time_base)
+                    events.append((start, float((p.pts + p.duration) * stream.time_base)))
         assert len(events) == data["cue_count"]
         for (start, end), (want_start, want_end, _) in zip(events, srt_cues, strict=True):
             assert abs(start - want_start) <= 0.011

@@ -1,104 +1,47 @@
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 from respx.patterns import M
 
 from gateway.app import build_app
-from gateway.auth.mail import MemoryMailSender
-from gateway.auth.service import Accounts
-from gateway.settings import GatewaySettings
-from tests.gateway.conftest import gateway_settings
 from tests.support import serve
+from tests.support.auth import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    KEY_A,
+    KEY_B,
+    PASSWORD,
+    Account,
+    AuthGateway,
+    auth_settings,
+)
+from tests.support.gateway import SharedGateway, drop_database, shared_gateway
 
-KEY_A = "a" * 40
-KEY_B = "b" * 40
-PASSWORD = "Correct-Horse-42"
-ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "Admin-Password-1"
-
-
-def auth_settings(mongo_url: str, media: Path, **overrides: Any) -> GatewaySettings:
-    values: dict[str, Any] = {
-        "auth_required": True,
-        "auth_jwt_keys": {"k1": KEY_A},
-        "auth_mail_sender": "memory",
-        # Cheap hashes keep the suite fast; the cost is a setting, the algorithm is the same.
-        "auth_argon2_time_cost": 1,
-        "auth_argon2_memory_kib": 8192,
-        "auth_admin_email": ADMIN_EMAIL,
-        "auth_admin_password": ADMIN_PASSWORD,
-        "auth_revocation_poll": 0.2,
-        "rate_limit_per_minute": {"free": 10_000, "pro": 10_000, "business": 10_000},
-    }
-    values.update(overrides)
-    return gateway_settings(mongo_url, media, **values)
-
-
-@dataclass
-class Account:
-    id: str
-    email: str
-    access: str
-    refresh: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access}"}
-
-
-@dataclass
-class AuthGateway:
-    url: str
-    http: httpx.AsyncClient
-    settings: GatewaySettings
-    app: FastAPI
-
-    @property
-    def accounts(self) -> Accounts:
-        accounts: Accounts = self.app.state.accounts
-        return accounts
-
-    @property
-    def outbox(self) -> MemoryMailSender:
-        sender = self.accounts.mail
-        assert isinstance(sender, MemoryMailSender)
-        return sender
-
-    async def register(self, name: str = "user") -> Account:
-        email = f"{name}-{uuid.uuid4().hex[:8]}@example.com"
-        r = await self.http.post(
-            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": name}
-        )
-        assert r.status_code == 201, r.text
-        body = r.json()
-        return Account(body["user"]["id"], email, body["access_token"], body["refresh_token"])
-
-    async def login(self, email: str, password: str) -> Account:
-        r = await self.http.post("/api/v1/auth/login", json={"email": email, "password": password})
-        assert r.status_code == 200, r.text
-        body = r.json()
-        return Account(body["user"]["id"], email, body["access_token"], body["refresh_token"])
-
-    async def admin(self) -> Account:
-        return await self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
-
+__all__ = [
+    "ADMIN_EMAIL",
+    "ADMIN_PASSWORD",
+    "KEY_A",
+    "KEY_B",
+    "PASSWORD",
+    "Account",
+    "AuthGateway",
+    "Factory",
+    "auth_settings",
+]
 
 Factory = Callable[..., AbstractAsyncContextManager[AuthGateway]]
 
 
 @pytest.fixture
 async def make_gateway(mongo_url: str, tmp_path: Path) -> AsyncIterator[Factory]:
+    """A gateway of its own per call, for tests that need settings of their own."""
     databases: list[str] = []
 
     @asynccontextmanager
@@ -110,10 +53,8 @@ async def make_gateway(mongo_url: str, tmp_path: Path) -> AsyncIterator[Factory]
             yield AuthGateway(url, http, settings, app)
 
     yield make
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongo_url)
     for name in set(databases):
-        await client.drop_database(name)
-    await client.close()
+        await drop_database(mongo_url, name)
 
 
 @pytest.fixture
@@ -125,7 +66,19 @@ def services() -> Iterator[respx.MockRouter]:
         yield mock
 
 
+@pytest.fixture(scope="module")
+async def gw_of_module(
+    mongo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[SharedGateway]:
+    settings = auth_settings(mongo_url, tmp_path_factory.mktemp("media"))
+    async with shared_gateway(settings) as shared:
+        yield shared
+
+
 @pytest.fixture
-async def gw(make_gateway: Factory) -> AsyncIterator[AuthGateway]:
-    async with make_gateway() as gateway:
-        yield gateway
+async def gw(gw_of_module: SharedGateway) -> AsyncIterator[AuthGateway]:
+    """The auth-required gateway with default test settings, as freshly started."""
+    shared = gw_of_module
+    await shared.reset()
+    async with httpx.AsyncClient(base_url=shared.url, timeout=30) as http:
+        yield AuthGateway(shared.url, http, shared.settings, shared.app)

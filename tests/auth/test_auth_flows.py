@@ -115,6 +115,7 @@ async def test_login_is_throttled_after_repeated_failures(gw: AuthGateway) -> No
             "/api/v1/auth/login", json={"email": account.email, "password": "Wrong-pass-99"}
         )
         assert r.status_code == 401
+        assert r.json()["detail"] == "Invalid email or password"
     # Even the right password is refused while the account is throttled.
     r = await gw.http.post(
         "/api/v1/auth/login", json={"email": account.email, "password": PASSWORD}
@@ -137,6 +138,7 @@ async def test_login_time_for_unknown_user_is_of_the_same_order(make_gateway: Fa
                 "/api/v1/auth/login", json={"email": email, "password": "Wrong-pass-99"}
             )
             assert r.status_code == 401
+            assert r.json()["detail"] == "Invalid email or password"
             return time.perf_counter() - started
 
         known = [await timed(account.email) for _ in range(5)]
@@ -162,8 +164,11 @@ async def test_refresh_rotates_and_a_replay_revokes_the_family(gw: AuthGateway) 
         "/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
     )
     assert again.status_code == 401
-    assert (await gw.http.get("/api/v1/users/me", headers=new_headers)).status_code == 401
-    assert (await gw.http.get("/api/v1/users/me", headers=account.headers)).status_code == 401
+    assert again.json()["detail"] == "Invalid or expired refresh token"
+    refused = await gw.http.get("/api/v1/users/me", headers=new_headers)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Access token revoked")
+    refused = await gw.http.get("/api/v1/users/me", headers=account.headers)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Access token revoked")
     audit = await gw.accounts.audit.latest("auth.refresh_reuse", account.id, 5)
     assert len(audit) == 1
 
@@ -186,9 +191,11 @@ async def test_logout_revokes_the_access_and_refresh_tokens(gw: AuthGateway) -> 
         "/api/v1/auth/logout", json={"refresh_token": account.refresh}, headers=account.headers
     )
     assert r.status_code == 200
-    assert (await gw.http.get("/api/v1/users/me", headers=account.headers)).status_code == 401
+    refused = await gw.http.get("/api/v1/users/me", headers=account.headers)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Access token revoked")
     refresh = await gw.http.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh})
     assert refresh.status_code == 401
+    assert refresh.json()["detail"] == "Invalid or expired refresh token"
     # Another session of the same user is untouched.
     assert (await gw.http.get("/api/v1/users/me", headers=other.headers)).status_code == 200
     stored = await gw.accounts.revocations.collection.find_one({"value": account.refresh})
@@ -208,6 +215,7 @@ async def test_logout_on_one_replica_is_seen_by_another(make_gateway: Factory) -
             await asyncio.sleep(0.6)  # two polls of the revocation list
             r = await two.http.get("/api/v1/users/me", headers=account.headers)
             assert r.status_code == 401
+            assert r.json()["detail"] == "Access token revoked"
 
 
 async def test_password_reset_token_works_once(gw: AuthGateway) -> None:
@@ -222,6 +230,7 @@ async def test_password_reset_token_works_once(gw: AuthGateway) -> None:
         "/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": "weak"}
     )
     assert weak.status_code == 422
+    assert "password must be at least 10 characters" in weak.json()["detail"]
     done = await gw.http.post(
         "/api/v1/auth/password-reset/confirm",
         json={"token": token, "new_password": "Brand-new-pass-7"},
@@ -234,16 +243,18 @@ async def test_password_reset_token_works_once(gw: AuthGateway) -> None:
     assert reused.status_code == 400
     assert "used" in reused.json()["detail"]
     # The reset signed out the old session, and only the new password works.
-    assert (await gw.http.get("/api/v1/users/me", headers=account.headers)).status_code == 401
+    refused = await gw.http.get("/api/v1/users/me", headers=account.headers)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Access token revoked")
     await gw.login(account.email, "Brand-new-pass-7")
     old = await gw.http.post(
         "/api/v1/auth/login", json={"email": account.email, "password": "Another-pass-8"}
     )
     assert old.status_code == 401
+    assert old.json()["detail"] == "Invalid email or password"
 
 
 async def test_expired_reset_token_is_refused(make_gateway: Factory) -> None:
-    async with make_gateway(auth_reset_ttl=60) as gw:
+    async with make_gateway(auth_reset_ttl_seconds=60) as gw:
         account = await gw.register()
         await gw.http.post("/api/v1/auth/password-reset", json={"email": account.email})
         token = token_of(gw, "password-reset/confirm")
@@ -253,6 +264,7 @@ async def test_expired_reset_token_is_refused(make_gateway: Factory) -> None:
             json={"token": token, "new_password": "Brand-new-pass-7"},
         )
         assert r.status_code == 400
+        assert r.json()["detail"] == "Invalid, used or expired reset token"
         await gw.login(account.email, PASSWORD)
 
 
@@ -264,6 +276,7 @@ async def test_email_verification_link(gw: AuthGateway) -> None:
     assert r.json()["emailVerified"] is True
     again = await gw.http.get("/api/v1/auth/verify-email", params={"token": token})
     assert again.status_code == 400
+    assert again.json()["detail"] == "Invalid, used or expired verification token"
     me = await gw.http.get("/api/v1/users/me", headers=account.headers)
     assert me.json()["emailVerified"] is True
 
@@ -279,7 +292,7 @@ async def test_bad_tokens_are_401_with_a_string_detail(gw: AuthGateway) -> None:
     tampered_claims = {**claims, "role": "admin"}
     tampered = ".".join([header_b64, _forge(tampered_claims, KEY_A).split(".")[1], signature])
     none_token = jwt.encode(
-        {**claims, "role": "admin"}, None, algorithm="none", headers={"kid": "k1"}
+        {**claims, "role": "admin"}, "", algorithm="none", headers={"kid": "k1"}
     )
     cases = {
         "expired": _forge({**claims, "exp": int(time.time()) - 10}, KEY_A),
@@ -301,6 +314,7 @@ async def test_bad_tokens_are_401_with_a_string_detail(gw: AuthGateway) -> None:
     assert expired.json()["detail"] == "Access token expired"
     basic = await gw.http.get("/api/v1/users/me", headers={"Authorization": "Basic eDp5"})
     assert basic.status_code == 401
+    assert basic.json()["detail"] == "Authorization must be 'Bearer <token or API key>'"
 
 
 async def test_key_rotation_keeps_old_tokens_valid(make_gateway: Factory) -> None:
@@ -315,6 +329,7 @@ async def test_key_rotation_keeps_old_tokens_valid(make_gateway: Factory) -> Non
     async with make_gateway(mongodb_db=db, auth_jwt_keys={"k2": KEY_B}) as retired:
         r = await retired.http.get("/api/v1/users/me", headers=account.headers)
         assert r.status_code == 401
+        assert r.json()["detail"] == "Access token signed with an unknown key"
         assert (await retired.http.get("/api/v1/users/me", headers=fresh.headers)).is_success
 
 
@@ -326,6 +341,7 @@ async def test_password_change_needs_the_current_password(gw: AuthGateway) -> No
         headers=account.headers,
     )
     assert wrong.status_code == 403
+    assert wrong.json()["detail"] == "current_password is wrong"
     await gw.login(account.email, PASSWORD)
     ok = await gw.http.patch(
         "/api/v1/users/me",

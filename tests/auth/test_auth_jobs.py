@@ -27,4 +27,5 @@ async def test_only_who_may_read_the_project_may_read_its_job(gw: AuthGateway) -
     hidden = await gw.http.get(f"/jobs/{job.id}", headers=other.headers)
     assert hidden.status_code == 404
     assert hidden.json()["detail"] == f"Job not found: {job.id}"
-    assert (await gw.http.get(f"/jobs/{job.id}")).status_code == 401
+    refused = await gw.http.get(f"/jobs/{job.id}")
+    assert (refused.status_code, refused.json()["detail"]) == (401, "Authentication required")

@@ -69,7 +69,11 @@ async def test_local_mode_serves_the_app_without_credentials(make_gateway: Facto
         mine = await gw.http.get("/projects", headers=account.headers)
         assert mine.json() == []
         # The local user has no account to show.
-        assert (await gw.http.get("/api/v1/users/me")).status_code == 401
+        refused = await gw.http.get("/api/v1/users/me")
+        assert (refused.status_code, refused.json()["detail"]) == (
+            401,
+            "This route needs a user account; send a Bearer token or an X-API-Key",
+        )
 
 
 async def test_security_headers_and_cors(gw: AuthGateway) -> None:
@@ -93,6 +97,7 @@ async def test_oversized_body_is_413(gw: AuthGateway) -> None:
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     assert r.status_code == 413
+    assert r.json()["detail"] == "Request body exceeds the limit of 2000000 bytes"
 
 
 async def test_trusted_proxy_header_names_the_user(make_gateway: Factory) -> None:
@@ -109,6 +114,7 @@ async def test_trusted_proxy_header_names_the_user(make_gateway: Factory) -> Non
         # Without a trusted peer list the header is ignored: anonymous, so 401.
         r = await untrusted.http.get("/projects", headers={"X-Forwarded-Email": "a@example.com"})
         assert r.status_code == 401
+        assert r.json()["detail"] == "Authentication required"
 
 
 def outward_address() -> str:

@@ -60,6 +60,9 @@ async def test_an_expired_signature_is_refused(gw: AuthGateway, services: respx.
     stale = signer.query(KEY, now=time.time() - 2 * signer.ttl)
     refused = await gw.http.get(f"/media/{KEY}?{stale}")
     assert refused.status_code == 403
+    assert (
+        refused.json()["detail"] == "This media link is invalid or expired; load the project again"
+    )
 
 
 async def test_signed_urls_sent_back_are_stored_plain(
@@ -102,3 +105,4 @@ async def test_a_public_projects_media_is_plain_and_open(
         f"/projects/{project}", json={"visibility": "everyone"}, headers=alice.headers
     )
     assert bad.status_code == 422
+    assert bad.json()["detail"] == "visibility: Input should be 'private' or 'public'"

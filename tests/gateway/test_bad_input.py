@@ -45,6 +45,7 @@ async def test_a_bad_update_changes_nothing(gateway: Gateway) -> None:
         f"/projects/{created['id']}", json={"title": "changed", "fps": 31}
     )
     assert response.status_code == 422
+    assert response.json()["detail"] == "fps: Input should be 24, 30 or 60"
     assert (await gateway.http.get(f"/projects/{created['id']}")).json() == created
 
 
@@ -67,6 +68,7 @@ async def test_a_chunked_body_over_the_limit_is_413(gateway: Gateway) -> None:
         "/projects", content=chunks(), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
+    assert response.json()["detail"] == "Request body exceeds the limit of 2000000 bytes"
     assert await gateway.count() == 0
 
 

@@ -18,7 +18,7 @@ from tests.gateway.conftest import gateway_settings
 from tests.support import embedded_mongo, serve
 
 DETAIL = "The database is unavailable; try again shortly"
-TIMEOUT = 0.5  # seconds the gateway waits for the database (mongodb_timeout)
+TIMEOUT = 0.5  # seconds the gateway waits for the database (mongodb_timeout_seconds)
 
 
 @contextlib.asynccontextmanager
@@ -29,7 +29,7 @@ async def gateway_losing_its_database(
     with contextlib.ExitStack() as database:
         url = database.enter_context(embedded_mongo(tmp_path / "db"))
         make = auth_settings if kwargs.pop("auth", False) else gateway_settings
-        settings = make(url, tmp_path / "media", mongodb_timeout=TIMEOUT, **kwargs)
+        settings = make(url, tmp_path / "media", mongodb_timeout_seconds=TIMEOUT, **kwargs)
         async with serve(build_app(settings)) as base, httpx.AsyncClient(base_url=base) as http:
             yield http, database
 

@@ -26,7 +26,8 @@ def services() -> Iterator[respx.MockRouter]:
 
 async def new_project(gateway: Gateway, **fields: Any) -> dict[str, Any]:
     body = {"title": "Tides", "script_text": "The sea breathes twice a day.", **fields}
-    return (await gateway.http.post("/projects", json=body)).json()
+    created: dict[str, Any] = (await gateway.http.post("/projects", json=body)).json()
+    return created
 
 
 async def test_a_service_that_is_down_is_503_and_the_project_is_unchanged(
@@ -129,6 +130,7 @@ async def test_generation_for_an_unknown_project_is_404(gateway: Gateway) -> Non
 async def test_an_unknown_job_is_404(gateway: Gateway) -> None:
     response = await gateway.http.get("/jobs/0123456789abcdef")
     assert response.status_code == 404
+    assert response.json()["detail"] == "Job not found: 0123456789abcdef"
 
 
 async def test_subtitle_for_a_foreign_audio_url_is_422(gateway: Gateway) -> None:

@@ -84,6 +84,7 @@ async def test_a_synchronous_render_failure_is_logged_once_too(
     project = (await gateway.http.post("/projects", json=READY)).json()
     response = await gateway.http.post(f"/video/{project['id']}", json={}, timeout=60)
     assert response.status_code == 502
+    assert response.json()["detail"] == "The video service failed (status 500)"
     job_id = (await gateway.http.get(f"/projects/{project['id']}")).json()["video_job_id"]
     await settled(gateway, job_id)
     [record] = outcome_records(caplog)

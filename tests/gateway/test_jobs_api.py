@@ -117,7 +117,8 @@ async def test_cancelling_a_queued_job_frees_the_project(gateway: Gateway) -> No
     retried = await gateway.http.post(f"/api/v1/videos/{project_id}/retry")
     assert retried.status_code == 202, retried.text
     assert retried.json()["stages"] == ["script", "audio", "images", "render"]
-    assert (await gateway.http.delete("/api/v1/jobs/nope")).status_code == 404
+    refused = await gateway.http.delete("/api/v1/jobs/nope")
+    assert (refused.status_code, refused.json()["detail"]) == (404, "Job not found: nope")
 
 
 async def test_retry_needs_a_failed_job(gateway: Gateway) -> None:

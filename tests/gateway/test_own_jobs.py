@@ -51,7 +51,7 @@ async def test_an_own_job_is_cancelled_without_a_project(gateway: Gateway) -> No
 async def test_the_sweep_takes_over_a_quiet_own_job_then_gives_up(gateway: Gateway) -> None:
     state = state_of(gateway)
     job_id = await queue_music(gateway)
-    quiet = time.time() - state.settings.job_lease - 5
+    quiet = time.time() - state.settings.job_lease_seconds - 5
     await state.jobs.set(job_id, status="running", _lease="dead:1", _hb=quiet, attempts=1)
     counts = await sweep(state)
     assert counts["taken_over"] == 1

@@ -48,6 +48,7 @@ async def test_unknown_fields_are_capped_per_project(gateway: Gateway) -> None:
 
     big = await gateway.http.post("/projects", json={"a": chunk, "b": chunk, "c": chunk})
     assert big.status_code == 413
+    assert "the limit is 1,000,000" in big.json()["detail"]
     assert await gateway.count() == 1
 
 
@@ -70,4 +71,5 @@ async def test_nul_in_any_text_value_is_422_and_nothing_is_stored(
     created = (await gateway.http.post("/projects", json={"title": "clean"})).json()
     response = await gateway.http.put(f"/projects/{created['id']}", json=body)
     assert response.status_code == 422
+    assert response.json()["detail"] == "Text values must not contain NUL characters"
     assert (await gateway.http.get(f"/projects/{created['id']}")).json() == created

@@ -1,4 +1,4 @@
-"""The app's project calls, exactly as frontend-contract.md traces them."""
+"""The app's project calls, exactly as the app makes them."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ async def test_the_server_owns_id_and_timestamps(gateway: Gateway) -> None:
     assert project["id"] == created["id"]
     assert project["createdAt"] == created["createdAt"]
     assert project["updatedAt"] != "1999"
-    assert (await gateway.http.get("/projects/other")).status_code == 404
+    refused = await gateway.http.get("/projects/other")
+    assert (refused.status_code, refused.json()["detail"]) == (404, "Project not found: other")
 
 
 async def test_patch_changes_only_what_was_sent(gateway: Gateway) -> None:
@@ -138,7 +139,11 @@ async def test_delete_answers_204_then_the_project_is_gone(gateway: Gateway) -> 
     assert response.content == b""
     missing = await gateway.http.get(f"/projects/{created['id']}")
     assert missing.status_code == 404
-    assert (await gateway.http.delete(f"/projects/{created['id']}")).status_code == 404
+    refused = await gateway.http.delete(f"/projects/{created['id']}")
+    assert (refused.status_code, refused.json()["detail"]) == (
+        404,
+        f"Project not found: {created['id']}",
+    )
 
 
 async def test_unknown_ids_are_404_with_a_string_detail(gateway: Gateway) -> None:

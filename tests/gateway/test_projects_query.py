@@ -114,6 +114,35 @@ async def test_the_guides_status_search_page_limit(seeded: Gateway) -> None:
     assert response.headers["x-total-count"] == "4"
 
 
+async def test_a_filter_on_a_field_no_project_has_is_ignored(seeded: Gateway) -> None:
+    # JSON Server drops such parameters before filtering, so the whole list comes back.
+    everything = ["p1", "p2", "p3", "p4"]
+    assert await ids(seeded, "") == everything
+    assert await ids(seeded, "unknown_param=1") == everything
+    assert await ids(seeded, "author.age=3") == everything
+    assert await ids(seeded, "unknown_param=1&status=draft") == ["p1", "p3"]
+    response = await seeded.http.get("/projects?unknown_param=1&_page=1&_limit=3")
+    assert [p["id"] for p in response.json()] == ["p1", "p2", "p3"]
+    assert response.headers["x-total-count"] == "4"
+    envelope = (await seeded.http.get("/api/v1/projects?unknown_param=1")).json()
+    assert envelope["total"] == 4
+
+
+async def test_a_filter_on_a_known_field_with_no_match_is_empty(seeded: Gateway) -> None:
+    assert await ids(seeded, "status=published") == []
+    # Only p1 and p2 have an author: the filter still applies to the others.
+    assert await ids(seeded, "author.name=Cy") == []
+    assert await ids(seeded, "author.name=Ana") == ["p1"]
+    # Operators are kept on any field, as JSON Server keeps them.
+    assert await ids(seeded, "unknown_gte=1") == []
+    assert await ids(seeded, "unknown_like=a") == []
+
+
+async def test_no_filter_is_ignored_on_an_empty_list(gateway: Gateway) -> None:
+    assert await ids(gateway, "unknown_param=1") == []
+    assert await ids(gateway, "status=draft") == []
+
+
 @pytest.mark.parametrize(
     ("query", "fragment"),
     [

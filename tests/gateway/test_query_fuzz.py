@@ -23,8 +23,7 @@ from pymongo import MongoClient
 
 from gateway.app import build_app
 from tests.gateway.conftest import gateway_settings
-from tests.support import serve
-from tests.test_schemathesis_stateful import served_in_thread
+from tests.support import serve, served_in_thread
 
 # Generous: the machine is shared; a backtracking regex over these fields takes minutes.
 ANSWER_WITHIN_S = 2.0

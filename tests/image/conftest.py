@@ -11,12 +11,9 @@ import pytest
 from services.image.app import build_app
 from services.image.settings import ImageSettings
 from tests.support import serve
+from tests.support.media import stored_files
 
 Served = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-def stored_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
 
 
 @pytest.fixture
@@ -43,3 +40,6 @@ def image_service(media_root: Path) -> Served:
             yield client
 
     return run
+
+
+__all__ = ["Served", "stored_files"]

@@ -42,7 +42,9 @@ async def test_an_image_is_re_encoded_without_its_exif_and_listed(lib: Library) 
     assert stored.format == "JPEG"
     assert stored.size == (40, 80)
     assert not stored.getexif()
-    assert stored.getpixel((20, 40))[2] > 200  # still the blue picture
+    pixel = stored.getpixel((20, 40))
+    assert isinstance(pixel, tuple)
+    assert pixel[2] > 200  # still the blue picture
     thumb = Image.open(io.BytesIO(await fetch(lib, media["thumbnail_url"])))
     assert thumb.format == "JPEG"
     assert max(thumb.size) <= 320
@@ -80,7 +82,7 @@ async def test_a_video_clip_is_probed_and_a_gif_stays_animated(
     assert gif["type"] == "gif"
     assert gif["title"] == "wave"
     animated = Image.open(io.BytesIO(await fetch(lib, gif["url"])))
-    assert animated.n_frames == 3
+    assert getattr(animated, "n_frames", 1) == 3
 
     for kind, ids in (("video", [clip["id"]]), ("gif", [gif["id"]]), ("image", [])):
         r = await lib.http.get("/api/v1/media/library", params={"type": kind})

@@ -78,8 +78,8 @@ def served(respx_mock: respx.MockRouter) -> Served:
             "script_openai_base_url": BASE,
             "script_openai_api_key": "sk-test",
             "script_openai_model": "test-model",
-            "script_openai_backoff_s": 0.01,
-            "script_openai_total_timeout_s": 10,
+            "script_openai_backoff_seconds": 0.01,
+            "script_openai_total_timeout_seconds": 10,
         }
         settings = ScriptSettings.model_validate({**values, **overrides})
         async with (
@@ -235,7 +235,7 @@ async def test_slow_provider_is_cut_off_at_the_total_bound(
         return completion(script_json())
 
     respx_mock.post(COMPLETIONS).mock(side_effect=stall)
-    async with served(script_openai_total_timeout_s=0.5) as client:
+    async with served(script_openai_total_timeout_seconds=0.5) as client:
         started = time.monotonic()
         response = await client.post("/generate", json=BODY)
         elapsed = time.monotonic() - started

@@ -116,6 +116,7 @@ async def test_oversized_inputs_are_413(settings: Settings, media: Path, tmp_pat
 async def test_burn_subtitles_bad_input(client: httpx.AsyncClient, media: Path) -> None:
     no_source = await client.post("/burn-subtitles", json={"video_key": "v.mp4", "subtitles": {}})
     assert no_source.status_code == 422
+    assert "subtitles needs one of words, words_key or file_key" in no_source.json()["detail"]
     (media / "notes.txt").write_text("not a video")
     not_video = await client.post(
         "/burn-subtitles",
@@ -131,6 +132,7 @@ async def test_burn_subtitles_bad_input(client: httpx.AsyncClient, media: Path) 
         json={"video_key": "notes.txt", "subtitles": {"file_key": "img/a.jpg"}},
     )
     assert bad_srt.status_code == 422
+    assert bad_srt.json()["detail"] == "video_key: notes.txt is not video"
 
 
 async def test_unknown_render_is_404(client: httpx.AsyncClient) -> None:

@@ -31,7 +31,7 @@ async def test_limits_on_duration_size_streams_and_frames(
     settings: Settings, media: Path, tmp_path: Path
 ) -> None:
     clip = files.mp4(tmp_path)
-    cases = [
+    cases: list[tuple[bytes, dict[str, Any], str]] = [
         (clip, {"video_ingest_max_video_seconds": 1}, "file: 2.0 s long; the limit is 1 s"),
         (clip, {"video_ingest_max_side": 300},
          "file: the video is 320x240; the limit is 300 pixels on each side"),

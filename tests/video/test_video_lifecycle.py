@@ -111,7 +111,11 @@ async def test_an_explicit_cancel_stops_a_render(settings: Settings, media: Path
         httpx.AsyncClient(base_url=base, timeout=60) as http,
         httpx.AsyncClient(base_url=base, timeout=60) as other,
     ):
-        assert (await other.delete("/renders/unknown")).status_code == 404
+        refused = await other.delete("/renders/unknown")
+        assert (refused.status_code, refused.json()["detail"]) == (
+            404,
+            "No render unknown is known to this process",
+        )
         render = asyncio.create_task(http.post("/render", json={**LONG, "render_id": "x-1"}))
         await wait_for(other, "x-1", {"rendering"})
         assert (await other.delete("/renders/x-1")).status_code == 204

@@ -36,7 +36,7 @@ def changed(path: list[str | int], value: Any) -> dict[str, Any]:
     return body
 
 
-OVERLAY = ["scenes", 0, "overlays", 0]
+OVERLAY: list[str | int] = ["scenes", 0, "overlays", 0]
 
 
 @pytest.mark.parametrize(

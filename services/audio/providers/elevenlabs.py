@@ -15,9 +15,9 @@ from pydantic import BaseModel, ValidationError
 from contracts.audio import AudioProvider, GenerateRequest, WordTiming
 from contracts.errors import ApiError
 from contracts.project import Language, VoiceId
+from runtime.upstream import ProviderHttp
 from services.audio.providers.base import Part
 from services.audio.providers.remote import RemoteProvider
-from services.audio.settings import AudioSettings
 from services.audio.voices import VoiceChoice, cloud_voice
 
 
@@ -68,23 +68,41 @@ class ElevenLabsProvider(RemoteProvider):
     key_setting = "AUDIO_ELEVENLABS_API_KEY"
     max_chars = 4000  # under the per-request limit of every ElevenLabs model
 
-    def __init__(self, settings: AudioSettings) -> None:
-        super().__init__(settings, settings.audio_elevenlabs_api_key)
+    def __init__(
+        self,
+        http: ProviderHttp,
+        *,
+        api_key: str | None,
+        base_url: str,
+        model: str,
+        voices: dict[str, str],
+        deadline_seconds: float,
+        ffmpeg_timeout_seconds: float,
+    ) -> None:
+        """`voices` maps the app's voice ids to ElevenLabs voice ids (others are sent as is)."""
+        super().__init__(
+            http,
+            api_key=api_key,
+            deadline_seconds=deadline_seconds,
+            ffmpeg_timeout_seconds=ffmpeg_timeout_seconds,
+        )
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.voice_map = voices
 
     def choose(self, voice_id: VoiceId, language: Language) -> VoiceChoice:
-        engine_voice = self.settings.audio_elevenlabs_voices.get(voice_id, voice_id)
+        engine_voice = self.voice_map.get(voice_id, voice_id)
         return cloud_voice(self.name, voice_id, language, engine_voice, "ElevenLabs")
 
     async def speak(self, text: str, choice: VoiceChoice, request: GenerateRequest) -> Part:
-        base = self.settings.audio_elevenlabs_base_url.rstrip("/")
         response = await self.http.request(
             "POST",
-            f"{base}/v1/text-to-speech/{choice.engine_voice}/with-timestamps"
+            f"{self.base_url}/v1/text-to-speech/{choice.engine_voice}/with-timestamps"
             "?output_format=mp3_44100_128",
             headers={"xi-api-key": self.api_key or ""},
             json={
                 "text": text,
-                "model_id": self.settings.audio_elevenlabs_model,
+                "model_id": self.model,
                 "voice_settings": {
                     "stability": 0.5,
                     "similarity_boost": 0.75,

@@ -9,7 +9,6 @@ from contracts.audio import AudioProvider, GenerateRequest, Voice
 from services.audio.espeak_engine import DEFAULT_PITCH, DEFAULT_RATE_WPM, EspeakEngine
 from services.audio.mp3 import audio_facts, encode_mp3
 from services.audio.providers.base import Speech
-from services.audio.settings import AudioSettings
 from services.audio.timings import exact_words
 from services.audio.voices import LANGUAGES, VOICE_IDS, espeak_voice
 
@@ -27,8 +26,8 @@ def espeak_pitch(pitch: float) -> int:
 class EspeakProvider:
     name: AudioProvider = "espeak"
 
-    def __init__(self, settings: AudioSettings) -> None:
-        self.settings = settings
+    def __init__(self, *, ffmpeg_timeout_seconds: float) -> None:
+        self.ffmpeg_timeout_seconds = ffmpeg_timeout_seconds
         self.engine = EspeakEngine()
 
     def voices(self) -> list[Voice]:
@@ -49,9 +48,7 @@ class EspeakProvider:
             exact_words, request.text, raw.events, raw.pcm, raw.sample_rate
         )
         mp3 = workdir / "narration.mp3"
-        await encode_mp3(
-            raw.pcm, raw.sample_rate, mp3, limit_seconds=self.settings.audio_ffmpeg_timeout_seconds
-        )
+        await encode_mp3(raw.pcm, raw.sample_rate, mp3, limit_seconds=self.ffmpeg_timeout_seconds)
         facts = await audio_facts(mp3, "espeak-ng")
         return Speech(
             mp3=mp3,

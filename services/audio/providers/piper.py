@@ -20,7 +20,6 @@ from services.audio.mp3 import audio_facts, encode_mp3
 from services.audio.piper_engine import PiperEngine, missing_packages
 from services.audio.piper_words import align_words
 from services.audio.providers.base import Speech
-from services.audio.settings import AudioSettings
 from services.audio.timings import estimated_words, tokens
 from services.audio.voices import VOICE_IDS
 
@@ -54,7 +53,7 @@ def piper_voice(voice_id: VoiceId) -> Voice:
 class PiperProvider:
     name: AudioProvider = "piper"
 
-    def __init__(self, settings: AudioSettings) -> None:
+    def __init__(self, *, ffmpeg_timeout_seconds: float) -> None:
         missing = missing_packages()
         if missing:
             # Raised while the app is built, so a misconfigured service fails at start-up.
@@ -62,7 +61,7 @@ class PiperProvider:
                 "AUDIO_PROVIDER=piper needs the optional 'piper' extra "
                 f"(pip install 'ai-video-studio[piper]'); missing: {', '.join(missing)}"
             )
-        self.settings = settings
+        self.ffmpeg_timeout_seconds = ffmpeg_timeout_seconds
         self.engine = PiperEngine()
 
     def voices(self) -> list[Voice]:
@@ -89,9 +88,7 @@ class PiperProvider:
             noise_w=noise_w,
         )
         mp3 = workdir / "narration.mp3"
-        await encode_mp3(
-            raw.pcm, raw.sample_rate, mp3, limit_seconds=self.settings.audio_ffmpeg_timeout_seconds
-        )
+        await encode_mp3(raw.pcm, raw.sample_rate, mp3, limit_seconds=self.ffmpeg_timeout_seconds)
         facts = await audio_facts(mp3, "piper")
         words = (
             await asyncio.to_thread(align_words, toks, raw.expected, raw.groups)

@@ -6,14 +6,11 @@ import asyncio
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-import httpx
-
 from contracts.audio import AudioProvider, GenerateRequest, Voice
 from contracts.errors import ApiError
 from contracts.project import Language, VoiceId
 from runtime.upstream import ProviderHttp
 from services.audio.providers.base import Part, Speech, assemble
-from services.audio.settings import AudioSettings
 from services.audio.text_split import split_text
 from services.audio.voices import LANGUAGES, VOICE_IDS, VoiceChoice
 
@@ -24,17 +21,19 @@ class RemoteProvider(ABC):
     key_setting: str  # the environment variable holding the API key
     max_chars: int  # the longest text one request may carry
 
-    def __init__(self, settings: AudioSettings, api_key: str | None) -> None:
-        self.settings = settings
+    def __init__(
+        self,
+        http: ProviderHttp,
+        *,
+        api_key: str | None,
+        deadline_seconds: float,
+        ffmpeg_timeout_seconds: float,
+    ) -> None:
+        """`deadline_seconds` bounds one whole synthesis, every piece of the text included."""
+        self.http = http
         self.api_key = api_key
-        self.client = httpx.AsyncClient()
-        self.http = ProviderHttp(
-            self.label,
-            self.client,
-            timeout_seconds=settings.audio_http_timeout_seconds,
-            attempts=settings.audio_http_attempts,
-            max_backoff_seconds=settings.audio_http_max_backoff_seconds,
-        )
+        self.deadline_seconds = deadline_seconds
+        self.ffmpeg_timeout_seconds = ffmpeg_timeout_seconds
 
     @abstractmethod
     def choose(self, voice_id: VoiceId, language: Language) -> VoiceChoice: ...
@@ -54,7 +53,7 @@ class RemoteProvider(ABC):
         if not self.api_key:
             raise ApiError(503, f"{self.label} is not configured: {self.key_setting} is unset")
         choice = self.choose(request.voice_id, request.language)
-        deadline = self.settings.audio_provider_deadline_seconds
+        deadline = self.deadline_seconds
         try:
             async with asyncio.timeout(deadline):
                 # One piece at a time: parallel requests would only meet the rate limit sooner.
@@ -69,8 +68,8 @@ class RemoteProvider(ABC):
             workdir,
             label=self.label,
             voice=f"{self.label} {choice.engine_voice}",
-            ffmpeg_seconds=self.settings.audio_ffmpeg_timeout_seconds,
+            ffmpeg_seconds=self.ffmpeg_timeout_seconds,
         )
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.http.client.aclose()

@@ -1,4 +1,4 @@
-"""Test helpers: free ports, serving an app over real TCP, the embedded database."""
+"""Free ports, serving an app over real TCP, and the embedded database and Redis servers."""
 
 from __future__ import annotations
 
@@ -6,21 +6,19 @@ import asyncio
 import contextlib
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
-from celery.contrib.testing.worker import start_worker
 from fastapi import FastAPI
 
-from gateway.jobs.queue import build_celery
-from gateway.jobs.worker import close_contexts
-from gateway.settings import GatewaySettings
 from studio.mongo import start_embedded
 from studio.redis import start_redis
+from studio.stack import busy_ports
 
 
 def free_port() -> int:
@@ -94,15 +92,49 @@ def embedded_redis(data_dir: Path) -> Iterator[str]:
         yield url
 
 
+def free_block(size: int) -> int:
+    for _ in range(50):
+        base = free_port()
+        if base + size < 65535 and not busy_ports("127.0.0.1", list(range(base, base + size))):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
 @contextlib.contextmanager
-def job_worker(settings: GatewaySettings, concurrency: int = 4) -> Iterator[None]:
-    """A Celery worker in this process (threads), on the settings' Redis queues: for tests
-    that need jobs to run; the fault tests start real worker processes instead."""
-    app = build_celery(settings)
-    with start_worker(
-        app, pool="threads", concurrency=concurrency, perform_ping_check=False, loglevel="WARNING"
-    ):
+def served_in_thread(start: Callable[[contextlib.AsyncExitStack], Awaitable[str]]) -> Iterator[str]:
+    """Run `start` (which serves apps on the stack it is given) in a thread's own event loop.
+
+    Schemathesis calls are synchronous: a server in the test's own loop would never answer.
+    Yields what `start` returns (the URL to test) and stops the servers afterwards.
+    """
+    result: list[str] = []
+    failure: list[BaseException] = []
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            result.append(await start(stack))
+            ready.set()
+            await stop.wait()
+
+    def run() -> None:
         try:
-            yield
+            loop.run_until_complete(main())
+        except BaseException as exc:  # handed to the test thread, which re-raises it
+            failure.append(exc)
         finally:
-            close_contexts(app)
+            ready.set()
+            loop.close()
+
+    thread = threading.Thread(target=run, name="stateful-stack", daemon=True)
+    thread.start()
+    ready.wait(60)
+    if failure or not result:
+        raise RuntimeError("the stack did not start") from (failure[0] if failure else None)
+    try:
+        yield result[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
