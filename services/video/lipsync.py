@@ -218,29 +218,33 @@ class SyncLipSync:
     description = "Lip-synced by Sync (sync.so): the mouth in the video speaks the audio."
     label = "Sync lip-sync"
 
-    def __init__(self, settings: VideoSettings) -> None:
-        self.settings = settings
-        self.client = httpx.AsyncClient()
-        self.http = ProviderHttp(
-            self.label,
-            self.client,
-            timeout_seconds=settings.video_sync_http_timeout_seconds,
-            attempts=settings.video_sync_http_attempts,
-            max_backoff_seconds=settings.video_sync_max_backoff_seconds,
-            max_bytes=settings.video_max_video_bytes,
-        )
+    def __init__(
+        self,
+        http: ProviderHttp,
+        *,
+        api_key: str | None,
+        base_url: str,
+        model: str,
+        poll_seconds: float,
+        timeout_seconds: float,
+    ) -> None:
+        self.http = http
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.poll_seconds = poll_seconds
+        self.timeout_seconds = timeout_seconds
 
     def _headers(self) -> dict[str, str]:
-        return {"x-api-key": self.settings.video_sync_api_key or ""}
+        return {"x-api-key": self.api_key or ""}
 
     async def _submit(self, request: LipSyncRequest) -> str:
-        base = self.settings.video_sync_base_url.rstrip("/")
         answer = await self.http.request(
             "POST",
-            f"{base}/v2/generate",
+            f"{self.base_url}/v2/generate",
             headers=self._headers(),
             json={
-                "model": self.settings.video_sync_model,
+                "model": self.model,
                 "input": [
                     {"type": "video", "url": request.video_url},
                     {"type": "audio", "url": request.audio_url},
@@ -254,11 +258,10 @@ class SyncLipSync:
         return str(generation["id"])
 
     async def _output_url(self, generation_id: str) -> str:
-        base = self.settings.video_sync_base_url.rstrip("/")
-        deadline = time.monotonic() + self.settings.video_lipsync_timeout_seconds
+        deadline = time.monotonic() + self.timeout_seconds
         while True:
             answer = await self.http.request(
-                "GET", f"{base}/v2/generate/{generation_id}", headers=self._headers()
+                "GET", f"{self.base_url}/v2/generate/{generation_id}", headers=self._headers()
             )
             generation = self.http.json(answer)
             status = generation.get("status")
@@ -272,10 +275,10 @@ class SyncLipSync:
                 raise ApiError(422, f"{self.label} could not sync this video ({status})")
             if time.monotonic() > deadline:
                 raise ApiError(504, f"{self.label} did not finish in time")
-            await asyncio.sleep(self.settings.video_sync_poll_seconds)
+            await asyncio.sleep(self.poll_seconds)
 
     async def lip_sync(self, request: LipSyncRequest, work: Path) -> Path:
-        if not self.settings.video_sync_api_key:
+        if not self.api_key:
             raise ApiError(503, f"{self.label} is not configured: VIDEO_SYNC_API_KEY is unset")
         if not request.video_url or not request.audio_url:
             raise ApiError(422, "video_url and audio_url are needed by the cloud provider")
@@ -286,12 +289,26 @@ class SyncLipSync:
         return out
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.http.client.aclose()
 
 
 def build_lipsync_provider(settings: VideoSettings, storage: Storage) -> LipSyncProvider:
     if settings.video_lipsync_provider == "sync":
-        return SyncLipSync(settings)
+        return SyncLipSync(
+            ProviderHttp(
+                SyncLipSync.label,
+                httpx.AsyncClient(),
+                timeout_seconds=settings.video_sync_http_timeout_seconds,
+                attempts=settings.video_sync_http_attempts,
+                max_backoff_seconds=settings.video_sync_max_backoff_seconds,
+                max_bytes=settings.video_max_video_bytes,
+            ),
+            api_key=settings.video_sync_api_key,
+            base_url=settings.video_sync_base_url,
+            model=settings.video_sync_model,
+            poll_seconds=settings.video_sync_poll_seconds,
+            timeout_seconds=settings.video_lipsync_timeout_seconds,
+        )
     return AvatarStandIn(settings, storage)
 
 

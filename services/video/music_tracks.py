@@ -217,29 +217,21 @@ class ElevenLabsMusic:
     name: MusicProviderName = "elevenlabs"
     label = "ElevenLabs Music"
 
-    def __init__(self, settings: VideoSettings) -> None:
-        self.settings = settings
-        self.client = httpx.AsyncClient()
-        self.http = ProviderHttp(
-            self.label,
-            self.client,
-            timeout_seconds=settings.video_music_timeout_seconds,
-            attempts=settings.video_music_http_attempts,
-            max_backoff_seconds=settings.video_music_max_backoff_seconds,
-            max_bytes=settings.video_music_max_bytes,
-        )
+    def __init__(self, http: ProviderHttp, *, api_key: str | None, base_url: str) -> None:
+        self.http = http
+        self.api_key = api_key
+        self.base_url = base_url.rstrip("/")
 
     async def compose(self, request: MusicGenerateRequest, out: Path) -> str | None:
-        key = self.settings.video_elevenlabs_api_key
+        key = self.api_key
         if not key:
             raise ApiError(
                 503, f"{self.label} is not configured: VIDEO_ELEVENLABS_API_KEY is unset"
             )
         prompt = request.prompt if request.genre is None else f"{request.prompt} ({request.genre})"
-        base = self.settings.video_elevenlabs_base_url.rstrip("/")
         answer = await self.http.request(
             "POST",
-            f"{base}/v1/music?output_format=mp3_44100_128",
+            f"{self.base_url}/v1/music?output_format=mp3_44100_128",
             headers={"xi-api-key": key},
             json={
                 "prompt": prompt,
@@ -254,12 +246,23 @@ class ElevenLabsMusic:
         return "Composed from the prompt by ElevenLabs Music."
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.http.client.aclose()
 
 
 def build_music_provider(settings: VideoSettings) -> MusicProvider:
     if settings.video_music_provider == "elevenlabs":
-        return ElevenLabsMusic(settings)
+        return ElevenLabsMusic(
+            ProviderHttp(
+                ElevenLabsMusic.label,
+                httpx.AsyncClient(),
+                timeout_seconds=settings.video_music_timeout_seconds,
+                attempts=settings.video_music_http_attempts,
+                max_backoff_seconds=settings.video_music_max_backoff_seconds,
+                max_bytes=settings.video_music_max_bytes,
+            ),
+            api_key=settings.video_elevenlabs_api_key,
+            base_url=settings.video_elevenlabs_base_url,
+        )
     return SynthMusic(settings)
 
 
