@@ -147,6 +147,9 @@ def test_up_serves_the_app_with_redis_worker_and_beat_then_stops_in_order(
 
 def test_a_crashed_service_or_worker_is_restarted_not_the_end_of_the_stack(up: Up) -> None:
     wait_until_ready(up.base, up.proc)
+    # Supervision starts once studio says ready (every HTTP process answered, the YouTube port
+    # too); a crash before that is a failed start-up, which ends the stack by design.
+    up.wait_for(r"studio +\| ready: ")
     script_url = f"http://127.0.0.1:{up.port + 1}/health"
     # kill -9 a service: it is restarted (after the first backoff) and answers again.
     old = up.pid("script")

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def recipe(target: str) -> list[str]:
     """The commands `make` would run for `target`, the environment taken as installed."""
     done = subprocess.run(
-        ["make", "-n", "-o", ".venv/.synced", target],
+        # --no-print-directory: under a parent make (as `make test` runs this) make announces
+        # the directory it enters, which is not a command.
+        ["make", "--no-print-directory", "-n", "-o", ".venv/.synced", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
