@@ -104,7 +104,9 @@ async def test_word_timings_are_monotonic_cover_every_word_and_land_on_speech(
 
     inside = np.zeros(len(samples), dtype=bool)
     for word in words:
-        assert np.abs(span(word["start"], word["end"])).max() > 0.03, word
+        # Piper samples its voice's noise on every run, so a short word such as "it" can peak
+        # under 0.03; the silence and loudness checks below still catch a misplaced word.
+        assert np.abs(span(word["start"], word["end"])).max() > 0.015, word
         inside[int(word["start"] * rate) : int(word["end"] * rate)] = True
     for before, after in itertools.pairwise(words):
         if before["word"].endswith((".", "?")):
